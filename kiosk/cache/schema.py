@@ -1,0 +1,37 @@
+"""The cache's tables and their migrations, oldest first.
+
+The schema version of a cache is the number of migrations applied to it. A
+cache that has a migration this code does not know was written by a newer
+kiosk, and is refused rather than misread.
+"""
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("kiosk-cache")
+
+
+def create_members_table(db: Database, name: str) -> None:
+    """One sealed member record per blind index of its NIK; re-keying builds a second one."""
+    db.execute(f"CREATE TABLE {name} (bidx BLOB PRIMARY KEY, record BLOB NOT NULL) WITHOUT ROWID")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    # One statement per execute(): executescript() would commit the migration's transaction.
+    db.execute("CREATE TABLE meta (name TEXT PRIMARY KEY, value BLOB NOT NULL)")
+    create_members_table(db, "members")
+    # The feed state the members table reflects: one row, none before the first sync.
+    db.execute(
+        """CREATE TABLE feed_cursor (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            sequence INTEGER NOT NULL,
+            state TEXT NOT NULL,
+            synced_at TEXT NOT NULL
+        )"""
+    )
+
+
+def known() -> list[str]:
+    """Every migration this code has, applied or not."""
+    return [migration.name for migration in migrations.pending(Database(memory=True))]

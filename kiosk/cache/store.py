@@ -1,0 +1,321 @@
+"""The local cache of member records: SQLite through sqlite-utils, every record sealed.
+
+Nothing personal reaches the file, its WAL or its journal in plaintext, and
+deleted rows are overwritten (``secure_delete``). A cache is bound to one
+master key by its key check value: a wrong key is refused before anything is
+written, never taken as an empty second set of rows.
+"""
+
+import hmac
+import os
+import secrets
+import sqlite3
+import urllib.parse
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from itertools import islice
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+from sqlite_utils import Database
+
+from kiosk.cache.schema import create_members_table, known, migrations
+from kiosk.cache.sealing import MotherVerifier, RecordSealer, unwrap_secret, wrap_secret
+from kiosk.errors import CacheCorruptError, CacheError, CacheMissingError, WrongKeyError
+from kiosk.i18n import msg
+from kiosk.keys import MasterKey, Subkeys
+from kiosk.member import Member
+
+BATCH = 10_000
+"""Members sealed and written per statement batch; sorted by row key within it."""
+_VERIFIER = b"verifier-key"
+_PRAGMAS = (
+    "PRAGMA secure_delete = ON",
+    "PRAGMA synchronous = FULL",
+    "PRAGMA temp_store = MEMORY",
+    "PRAGMA busy_timeout = 5000",
+    "PRAGMA cache_size = -32768",
+    "PRAGMA trusted_schema = OFF",
+)
+_UPSERT = (
+    "INSERT INTO members (bidx, record) VALUES (?, ?) "
+    "ON CONFLICT (bidx) DO UPDATE SET record = excluded.record"
+)
+
+
+@dataclass(frozen=True)
+class FeedCursor:
+    """The feed state the cache holds: applied together with the records it describes."""
+
+    sequence: int
+    state: str
+    synced_at: datetime
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    upserted: int
+    deleted: int
+
+
+@dataclass(frozen=True)
+class CacheInfo:
+    path: Path
+    key_id: str
+    schema_version: int
+    records: int
+    cursor: FeedCursor | None
+    created_at: datetime
+    file_sizes: dict[str, int]
+
+
+class Cache:
+    """Open one with :meth:`open` or :meth:`create`; close it, or use it as a context."""
+
+    def __init__(self, path: Path, db: Database, keys: Subkeys, verifier_key: bytes) -> None:
+        self.path = path
+        self._db = db
+        self._keys = keys
+        self._sealer = RecordSealer(keys)
+        self._verifier_key = verifier_key
+        self.verifier = MotherVerifier(verifier_key)
+
+    @classmethod
+    def create(cls, path: Path, master: MasterKey) -> Self:
+        """Build a new cache beside its place and move it in whole: no half-made cache."""
+        if path.exists():
+            raise CacheError(msg("cache.exists", path=path))
+        fresh = path.with_name(path.name + ".new")
+        for leftover in _files(fresh):
+            leftover.unlink(missing_ok=True)
+        keys = master.subkeys()
+        with _sqlite_errors(path):
+            db = _connect(fresh, "rwc")
+            try:
+                migrations.apply(db)
+                with db.atomic():
+                    meta = {
+                        "key_check": keys.check,
+                        "verifier_key": wrap_secret(keys, secrets.token_bytes(32), _VERIFIER),
+                        "created_at": datetime.now(UTC).isoformat().encode(),
+                    }
+                    db.conn.executemany(
+                        "INSERT INTO meta (name, value) VALUES (?, ?)", meta.items()
+                    )
+            finally:
+                db.close()
+        os.replace(fresh, path)
+        _fsync_directory(path.parent)
+        return cls.open(path, master)
+
+    @classmethod
+    def open(cls, path: Path, master: MasterKey) -> Self:
+        if not path.exists():
+            raise CacheMissingError(msg("cache.missing", path=path))
+        keys = master.subkeys()
+        with _sqlite_errors(path):
+            db = _connect(path, "rw")
+            try:
+                meta = _read_meta(db, path)
+                stored = meta["key_check"]
+                if not hmac.compare_digest(stored, keys.check):
+                    raise WrongKeyError(
+                        msg(
+                            "cache.wrong_key",
+                            path=path,
+                            expected=stored[:8].hex(),
+                            given=keys.key_id,
+                        )
+                    )
+                verifier_key = unwrap_secret(keys, meta["verifier_key"], _VERIFIER)
+                migrations.apply(db)
+            except BaseException:
+                db.close()
+                raise
+        return cls(path, db, keys, verifier_key)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def key_id(self) -> str:
+        return self._keys.key_id
+
+    def get(self, nik: str) -> Member | None:
+        """Expects the normalised 16-digit NIK (see ``kiosk.nik``)."""
+        index = self._sealer.blind_index(nik)
+        with _sqlite_errors(self.path):
+            row = self._db.execute("SELECT record FROM members WHERE bidx = ?", [index]).fetchone()
+        return None if row is None else self._sealer.open(index, row[0])
+
+    def apply(self, members: Iterable[Member], cursor: FeedCursor | None = None) -> ApplyResult:
+        """Store and delete members, and move the cursor, in one transaction: all or nothing.
+
+        Within the stream the last word on a NIK wins, as in the feed it comes from.
+        """
+        upserted = deleted = 0
+        with _sqlite_errors(self.path), self._db.atomic():
+            stream = iter(members)
+            while batch := list(islice(stream, BATCH)):
+                latest = {self._sealer.blind_index(member.nik): member for member in batch}
+                ordered = sorted(latest.items())
+                upserts = [(i, self._sealer.seal(i, m)) for i, m in ordered if not m.deleted]
+                gone = [(i,) for i, m in ordered if m.deleted]
+                if upserts:
+                    self._db.conn.executemany(_UPSERT, upserts)
+                    upserted += len(upserts)
+                if gone:
+                    removal = self._db.conn.executemany("DELETE FROM members WHERE bidx = ?", gone)
+                    deleted += removal.rowcount
+            if cursor is not None:
+                self._db.execute(
+                    "INSERT INTO feed_cursor (id, sequence, state, synced_at) VALUES (1, ?, ?, ?) "
+                    "ON CONFLICT (id) DO UPDATE SET sequence = excluded.sequence, "
+                    "state = excluded.state, synced_at = excluded.synced_at",
+                    [cursor.sequence, cursor.state, cursor.synced_at.isoformat()],
+                )
+        self.checkpoint()
+        return ApplyResult(upserted, deleted)
+
+    def members(self) -> Iterator[Member]:
+        """Every record, opened: a damaged one raises :class:`CacheCorruptError`."""
+        with _sqlite_errors(self.path):
+            for index, sealed in self._db.execute("SELECT bidx, record FROM members"):
+                yield self._sealer.open(index, sealed)
+
+    def count(self) -> int:
+        with _sqlite_errors(self.path):
+            count: int = self._db.execute("SELECT count(*) FROM members").fetchone()[0]
+        return count
+
+    def cursor(self) -> FeedCursor | None:
+        with _sqlite_errors(self.path):
+            row = self._db.execute(
+                "SELECT sequence, state, synced_at FROM feed_cursor WHERE id = 1"
+            ).fetchone()
+        if row is None:
+            return None
+        return FeedCursor(row[0], row[1], datetime.fromisoformat(row[2]))
+
+    def info(self) -> CacheInfo:
+        with _sqlite_errors(self.path):
+            meta = _read_meta(self._db, self.path)
+            version = len(migrations.applied(self._db))
+        return CacheInfo(
+            path=self.path,
+            key_id=self.key_id,
+            schema_version=version,
+            records=self.count(),
+            cursor=self.cursor(),
+            created_at=datetime.fromisoformat(meta["created_at"].decode()),
+            file_sizes={
+                file.name: file.stat().st_size for file in _files(self.path) if file.exists()
+            },
+        )
+
+    def rekey(self, master: MasterKey) -> int:
+        """Re-seal every record under a new master key in one transaction; returns the count.
+
+        Row keys change with the index key, so the records move to a new table that
+        replaces the old one; the old pages are overwritten as they are freed.
+        """
+        keys = master.subkeys()
+        sealer = RecordSealer(keys)
+        count = 0
+        with _sqlite_errors(self.path), self._db.atomic():
+            create_members_table(self._db, "members_next")
+            stream = self.members()
+            while batch := list(islice(stream, BATCH)):
+                ordered = sorted((sealer.blind_index(member.nik), member) for member in batch)
+                self._db.conn.executemany(
+                    "INSERT INTO members_next (bidx, record) VALUES (?, ?)",
+                    [(index, sealer.seal(index, member)) for index, member in ordered],
+                )
+                count += len(ordered)
+            self._db.execute("DROP TABLE members")
+            self._db.execute("ALTER TABLE members_next RENAME TO members")
+            self._db.conn.executemany(
+                "UPDATE meta SET value = ? WHERE name = ?",
+                [
+                    (keys.check, "key_check"),
+                    (wrap_secret(keys, self._verifier_key, _VERIFIER), "verifier_key"),
+                ],
+            )
+        self._keys, self._sealer = keys, sealer
+        self.checkpoint()
+        return count
+
+    def checkpoint(self) -> None:
+        """Move the WAL into the file and empty it, so that it keeps no overwritten pages."""
+        with _sqlite_errors(self.path):
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def _files(path: Path) -> tuple[Path, Path, Path]:
+    return path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")
+
+
+def _connect(path: Path, mode: str) -> Database:
+    uri = f"file:{urllib.parse.quote(str(path))}?mode={mode}"
+    db = Database(sqlite3.connect(uri, uri=True), recursive_triggers=False, execute_plugins=False)
+    try:
+        for pragma in _PRAGMAS:
+            db.execute(pragma)
+        db.enable_wal()
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+def _read_meta(db: Database, path: Path) -> dict[str, bytes]:
+    """The cache's own settings; a file without them is not a kiosk cache."""
+    applied = {migration.name for migration in migrations.applied(db)}
+    if applied - set(known()):
+        raise CacheError(msg("cache.too_new", path=path))
+    if not applied:
+        raise CacheCorruptError(msg("cache.not_a_cache", path=path))
+    meta = {name: bytes(value) for name, value in db.execute("SELECT name, value FROM meta")}
+    if not {"key_check", "verifier_key", "created_at"} <= meta.keys():
+        raise CacheCorruptError(msg("cache.not_a_cache", path=path))
+    return meta
+
+
+def _fsync_directory(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def _sqlite_errors(path: Path) -> Iterator[None]:
+    """Turn SQLite's failures into one plain sentence; none of them carries a record."""
+    try:
+        yield
+    except (sqlite3.ProgrammingError, sqlite3.InterfaceError):
+        raise
+    except sqlite3.DatabaseError as error:
+        name = getattr(error, "sqlite_errorname", "") or ""
+        if name == "SQLITE_FULL":
+            raise CacheError(msg("cache.disk_full", path=path)) from None
+        if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+            raise CacheError(msg("cache.busy", path=path)) from None
+        if name.startswith(("SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_READONLY", "SQLITE_IOERR")):
+            raise CacheError(msg("cache.unavailable", path=path, reason=name)) from None
+        raise CacheCorruptError(msg("cache.corrupt", path=path)) from None

@@ -1,0 +1,82 @@
+"""The ``kiosk`` command: one entry point, a subcommand for each job.
+
+Every subcommand takes ``--config``; each module here registers its own
+subcommands and returns an exit code. Expected failures are one bilingual line
+on standard error with the exit code of their kind, never a traceback.
+"""
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeAlias
+
+from kiosk import __version__
+from kiosk.cache import Cache
+from kiosk.config import Config, config_path, load_config
+from kiosk.errors import KioskError
+from kiosk.keys import load_master_key
+
+
+@dataclass(frozen=True)
+class Invocation:
+    args: argparse.Namespace
+    environ: Mapping[str, str]
+
+    def config(self) -> Config:
+        return load_config(config_path(self.args.config, self.environ))
+
+    def cache(self) -> Cache:
+        """The configured cache, opened with the configured key."""
+        config = self.config()
+        return Cache.open(config.cache_path, load_master_key(config, self.environ))
+
+
+Command = Callable[[Invocation], int]
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+def add_command(
+    subparsers: Subparsers,
+    name: str,
+    command: Command,
+    help_text: str,
+) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(name, help=help_text, description=help_text)
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        help="configuration file (default: $KIOSK_CONFIG, else /etc/kiosk/kiosk.toml)",
+    )
+    parser.set_defaults(command=command)
+    return parser
+
+
+def print_json(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from kiosk.cli import cache, keys, nik
+
+    parser = argparse.ArgumentParser(prog="kiosk", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"kiosk {__version__}")
+    subparsers = parser.add_subparsers(metavar="COMMAND", required=True)
+    for module in (nik, keys, cache):
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    invocation = Invocation(args, os.environ if environ is None else environ)
+    try:
+        code: int = args.command(invocation)
+    except KioskError as error:
+        print(f"kiosk: {error.message.bilingual()}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        return 130
+    return code

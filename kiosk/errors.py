@@ -1,0 +1,53 @@
+"""The errors the core raises on bad input or a broken deployment.
+
+Each carries a bilingual :class:`~kiosk.i18n.Message` so that the CLI prints one
+plain line and the UI can show the member's language. None carries personal data.
+"""
+
+from kiosk.i18n import Message
+
+
+class KioskError(Exception):
+    """Base of every expected failure; anything else is a bug."""
+
+    exit_code = 1
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(message.bilingual())
+        self.message = message
+
+
+class ConfigError(KioskError):
+    """The configuration file is missing, unreadable or invalid."""
+
+
+class KeyMaterialError(KioskError):
+    """The master key is missing, malformed or not kept private."""
+
+
+class CacheError(KioskError):
+    """The local cache cannot be used as it is."""
+
+
+class CacheMissingError(CacheError):
+    """No cache has been created at the configured path yet."""
+
+
+class CacheCorruptError(CacheError):
+    """The cache file or one of its records is damaged or was tampered with."""
+
+
+class WrongKeyError(CacheError):
+    """The master key loaded is not the one this cache was written with."""
+
+
+class InvalidInputError(KioskError):
+    """What a person typed or a file held does not follow the rules."""
+
+    exit_code = 2
+
+
+class NotFoundError(KioskError):
+    """What was asked for is not in the cache."""
+
+    exit_code = 3

@@ -1,0 +1,47 @@
+"""Fixtures shared by the test modules: a fixed day, keys, caches and synthetic members."""
+
+import secrets
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from kiosk.cache import Cache
+from kiosk.keys import MasterKey
+from kiosk.member import Member
+from kiosk.rows import parse_member_row
+from kiosk.synthetic import synthetic_rows
+
+TODAY = date(2026, 11, 24)
+CURSOR_TIME = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
+
+
+def new_key() -> MasterKey:
+    return MasterKey(secrets.token_bytes(32), "test")
+
+
+def members_for(cache: Cache, rows: list[dict[str, str]]) -> list[Member]:
+    """Members as a sync would store them: the mother's name hashed with the cache's key."""
+    return [parse_member_row(row, cache.verifier.digest, TODAY) for row in rows]
+
+
+@pytest.fixture(scope="session")
+def rows() -> list[dict[str, str]]:
+    return list(synthetic_rows(3000, seed=20261124, today=TODAY))
+
+
+@pytest.fixture
+def master_key() -> MasterKey:
+    return new_key()
+
+
+@pytest.fixture
+def cache_path(tmp_path: Path) -> Path:
+    return tmp_path / "cache.db"
+
+
+@pytest.fixture
+def cache(cache_path: Path, master_key: MasterKey) -> Iterator[Cache]:
+    with Cache.create(cache_path, master_key) as opened:
+        yield opened

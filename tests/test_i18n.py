@@ -1,0 +1,64 @@
+"""The message catalogue: every sentence in both languages, every key the code uses present."""
+
+import re
+import string
+from pathlib import Path
+
+import pytest
+
+from kiosk.i18n import LANGS, Message, catalogue, msg
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = sorted((ROOT / "kiosk").rglob("*.py")) + sorted((ROOT / "screens").rglob("*.py"))
+LITERAL_KEY = re.compile(r"""msg\(\s*["']([a-z0-9_.]+)["']""")
+ANY_KEY_TEXT = re.compile(r"""["']([a-z0-9_]+(?:\.[a-z0-9_{}.]+)+)["']""")
+
+
+def fields(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def code() -> str:
+    return "\n".join(path.read_text(encoding="utf-8") for path in SOURCES)
+
+
+def test_every_sentence_has_both_languages_with_the_same_parameters() -> None:
+    entries = catalogue()
+    assert len(entries) > 20
+    for key, texts in entries.items():
+        assert set(texts) == set(LANGS), key
+        assert all(texts[lang].strip() for lang in LANGS), key
+        assert fields(texts["id"]) == fields(texts["en"]), key
+        if " " in texts["en"]:
+            assert texts["id"] != texts["en"], f"{key} is not translated"
+
+
+def test_every_key_the_code_names_exists() -> None:
+    used = set(LITERAL_KEY.findall(code()))
+    assert used, "the scan found no message keys"
+    assert sorted(used - catalogue().keys()) == []
+
+
+def test_every_sentence_is_used() -> None:
+    """A key is used when the code names it, or builds it from a prefix it names."""
+    text = code()
+    mentioned = set(ANY_KEY_TEXT.findall(text))
+    prefixes = {m.split("{", 1)[0] for m in mentioned if "{" in m}
+    unused = [
+        key
+        for key in catalogue()
+        if key not in mentioned and not any(key.startswith(prefix) for prefix in prefixes)
+    ]
+    assert unused == []
+
+
+def test_message_renders_parameters_in_each_language() -> None:
+    message = msg("cache.missing", path="/var/lib/kiosk/x.db")
+    assert "/var/lib/kiosk/x.db" in message.text("id")
+    assert message.bilingual() == f"{message.text('id')} / {message.text('en')}"
+    assert message.as_dict()["code"] == "cache.missing"
+
+
+def test_unknown_key_fails_loudly() -> None:
+    with pytest.raises(KeyError):
+        Message("no.such.key").text("en")

@@ -1,0 +1,28 @@
+"""Import hygiene: the core never imports Textual (ruff's TID251 says the same at lint time)."""
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CORE = sorted((ROOT / "kiosk").rglob("*.py"))
+
+
+def imported_modules(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def test_no_core_module_names_textual() -> None:
+    assert len(CORE) > 10
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(
+            name for name in imported_modules(path) if name.split(".")[0] == "textual"
+        )
+        for path in CORE
+    }
+    assert {path: names for path, names in offenders.items() if names} == {}
