@@ -19,7 +19,8 @@ from kiosk.regions import Region, load_regions
 
 NIK_LENGTH = 16
 KPJ_LENGTH = 11
-_WOMEN_DAY_OFFSET = 40
+WOMEN_DAY_OFFSET = 40
+"""Added to the birth day in a woman's NIK."""
 _DIGITS = frozenset("0123456789")
 # What people type between groups of digits, including the dashes phones and
 # word processors substitute for "-".
@@ -118,9 +119,9 @@ def parse_nik(text: str, today: date) -> Nik:
     day, month, year = int(number[6:8]), int(number[8:10]), int(number[10:12])
     if 1 <= day <= 31:
         sex = Sex.MALE
-    elif 1 + _WOMEN_DAY_OFFSET <= day <= 31 + _WOMEN_DAY_OFFSET:
+    elif 1 + WOMEN_DAY_OFFSET <= day <= 31 + WOMEN_DAY_OFFSET:
         sex = Sex.FEMALE
-        day -= _WOMEN_DAY_OFFSET
+        day -= WOMEN_DAY_OFFSET
     else:
         raise InvalidNikError(NikProblem.BAD_DAY)
     if not 1 <= month <= 12:

@@ -13,12 +13,12 @@ from datetime import date, timedelta
 from math import gcd
 
 from kiosk.member import MembershipStatus, Segment
+from kiosk.nik import WOMEN_DAY_OFFSET
 from kiosk.regions import Level, load_regions
 from kiosk.status import due_period
 
 _BIRTH_FIRST = date(1960, 1, 1)
 _BIRTH_LAST = date(2007, 12, 31)
-_WOMEN_DAY_OFFSET = 40
 _SERIALS = 999
 """Serials 0001-0999: real ones count people born on one day in one district, so stay low."""
 _KPJ_FIRST = 10**10
@@ -111,7 +111,7 @@ def synthetic_rows(count: int, *, seed: int, today: date) -> Iterator[dict[str, 
     nik_dates = [
         f"{birth.day + offset:02d}{birth.month:02d}{birth.year % 100:02d}"
         for birth in births
-        for offset in (0, _WOMEN_DAY_OFFSET)
+        for offset in (0, WOMEN_DAY_OFFSET)
     ]
     serials = [f"{serial:04d}" for serial in range(1, _SERIALS + 1)]
     due = due_period(today)
