@@ -3,6 +3,7 @@
 import dataclasses
 import hashlib
 import sqlite3
+import stat
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,7 +44,12 @@ def personal_strings(rows: list[dict[str, str]]) -> list[bytes]:
 
 
 def leaks(files: dict[str, bytes], needles: list[bytes]) -> list[tuple[str, bytes]]:
-    return [(name, n) for name, data in files.items() for n in needles if n in data]
+    """Every needle found in any file, by its first 8 bytes first (fast), then in whole."""
+    found = []
+    for name, data in files.items():
+        windows = {data[i : i + 8] for i in range(len(data) - 7)}
+        found += [(name, n) for n in needles if n[:8] in windows and n in data]
+    return found
 
 
 def sealed_records(path: Path) -> dict[bytes, bytes]:
@@ -68,6 +74,7 @@ def test_no_personal_data_on_disk_checkpointed_or_not(
 ) -> None:
     needles = personal_strings(rows)
     assert len(needles) > 3 * len(rows)
+    assert leaks({"probe": b"\x00" + needles[-1] + b"\x00"}, needles) == [("probe", needles[-1])]
     # A reader holding an old snapshot keeps the new pages in the WAL, un-checkpointed.
     reader = sqlite3.connect(cache_path)
     reader.execute("BEGIN")
@@ -275,6 +282,17 @@ def test_cache_from_a_newer_kiosk_is_refused(cache_path: Path, master_key: Maste
     raw.close()
     with pytest.raises(CacheError, match="newer kiosk"):
         Cache.open(cache_path, master_key)
+
+
+def test_cache_files_are_private(cache: Cache, rows: list[dict[str, str]]) -> None:
+    cache.apply(members_for(cache, rows[:10]))
+    reader = sqlite3.connect(cache.path)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM members").fetchone()
+    cache.apply(members_for(cache, rows[10:20]))
+    for file in cache.path.parent.glob("cache.db*"):
+        assert stat.S_IMODE(file.stat().st_mode) == 0o600, file.name
+    reader.close()
 
 
 def test_info(cache: Cache, rows: list[dict[str, str]]) -> None:

@@ -53,26 +53,33 @@ class RecordSealer:
         return decode_member(plaintext)
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def encode_member(member: Member) -> bytes:
-    """A compact positional JSON array: its layout is ``RECORD_VERSION``."""
+    """A compact positional JSON array: its layout is ``RECORD_VERSION``.
+
+    Enum members are ``str`` already and go in as they are: this runs once per
+    member on a full sync.
+    """
     fields = [
         member.nik,
         member.kpj,
         member.name,
         member.birth_date.isoformat(),
         member.mother_hash.hex(),
-        member.segment.value,
-        member.status.value,
+        member.segment,
+        member.status,
         member.status_reason,
         member.employer_name,
         member.npp,
-        [program.value for program in Program if program in member.programs],
-        str(member.last_paid_period) if member.last_paid_period else None,
+        list(member.programs),
+        None if member.last_paid_period is None else str(member.last_paid_period),
         member.jht_balance,
-        member.jht_as_of.isoformat() if member.jht_as_of else None,
+        None if member.jht_as_of is None else member.jht_as_of.isoformat(),
         member.updated_at.isoformat(),
     ]
-    return json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode()
+    return _ENCODER.encode(fields).encode()
 
 
 def decode_member(plaintext: bytes) -> Member:

@@ -31,12 +31,14 @@ from kiosk.member import Member
 
 BATCH = 10_000
 """Members sealed and written per statement batch; sorted by row key within it."""
+BUSY_TIMEOUT_MS = 5000
+"""How long a writer waits for another to finish before saying the cache is busy."""
 _VERIFIER = b"verifier-key"
 _PRAGMAS = (
     "PRAGMA secure_delete = ON",
     "PRAGMA synchronous = FULL",
     "PRAGMA temp_store = MEMORY",
-    "PRAGMA busy_timeout = 5000",
+    f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}",
     "PRAGMA cache_size = -32768",
     "PRAGMA trusted_schema = OFF",
 )
@@ -95,6 +97,9 @@ class Cache:
         with _sqlite_errors(path):
             db = _connect(fresh, "rwc")
             try:
+                # Sealed or not, the records are nobody else's business; the WAL
+                # and shared-memory files take the database file's mode.
+                fresh.chmod(0o600)
                 migrations.apply(db)
                 with db.atomic():
                     meta = {
@@ -260,9 +265,17 @@ class Cache:
         return count
 
     def checkpoint(self) -> None:
-        """Move the WAL into the file and empty it, so that it keeps no overwritten pages."""
+        """Move the WAL into the file and empty it, so that it keeps no overwritten pages.
+
+        It does not wait for readers: while one holds an old snapshot (a member's
+        lookup) the WAL stays as it is, sealed records only, until the next write.
+        """
         with _sqlite_errors(self.path):
-            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._db.execute("PRAGMA busy_timeout = 0")
+            try:
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
 
 def _files(path: Path) -> tuple[Path, Path, Path]:

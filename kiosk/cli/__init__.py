@@ -7,6 +7,7 @@ on standard error with the exit code of their kind, never a traceback.
 
 import argparse
 import json
+import logging
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -70,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    logging.basicConfig(format="kiosk: %(levelname)s: %(message)s", level=logging.WARNING)
     args = build_parser().parse_args(argv)
     invocation = Invocation(args, os.environ if environ is None else environ)
     try:
@@ -79,4 +81,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         return error.exit_code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader left early (`kiosk lookup ... | head`): silence the final flush too.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     return code

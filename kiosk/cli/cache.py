@@ -136,7 +136,12 @@ def _print_member(member: Member, status: MemberStatus) -> None:
         ("Name", member.name),
         ("Birth date", member.birth_date.isoformat()),
         ("Segment", member.segment.value),
-        ("Status", f"{member.status.value} {member.status_reason}".strip()),
+        (
+            "Status",
+            f"{member.status.value} ({member.status_reason})"
+            if member.status_reason
+            else member.status.value,
+        ),
         ("Employer", f"{member.employer_name} (NPP {member.npp or '-'})"),
         ("Contributions", f"{paid}; paid by {contributions.payer.value.lower()}"),
         ("Programmes", " ".join(program.value for program in status.programs) or "-"),
