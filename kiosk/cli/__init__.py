@@ -45,12 +45,14 @@ def add_command(
     command: Command,
     help_text: str,
 ) -> argparse.ArgumentParser:
+    """A subcommand with the options every one of them has: ``--config`` and ``--json``."""
     parser = subparsers.add_parser(name, help=help_text, description=help_text)
     parser.add_argument(
         "--config",
         metavar="PATH",
         help="configuration file (default: $KIOSK_CONFIG, else /etc/kiosk/kiosk.toml)",
     )
+    parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
     parser.set_defaults(command=command)
     return parser
 

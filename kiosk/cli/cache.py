@@ -13,13 +13,11 @@ from kiosk.status import MemberStatus, evaluate, format_rupiah
 
 
 def register(subparsers: Subparsers) -> None:
-    status = add_command(subparsers, "status", _status, "show the state of the local cache")
-    status.add_argument("--json", action="store_true", help="print the result as JSON")
+    add_command(subparsers, "status", _status, "show the state of the local cache")
     lookup = add_command(
         subparsers, "lookup", _lookup, "show one member's decrypted record (staff, with the key)"
     )
     lookup.add_argument("nik", metavar="NIK")
-    lookup.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
 def _status(run: Invocation) -> int:

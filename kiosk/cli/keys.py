@@ -13,12 +13,10 @@ from kiosk.keys import load_master_key, read_key_file, same_key, write_new_key
 def register(subparsers: Subparsers) -> None:
     keygen = add_command(subparsers, "keygen", _keygen, "write a new master key file (mode 0600)")
     keygen.add_argument("--out", required=True, type=Path, metavar="PATH")
-    keygen.add_argument("--json", action="store_true", help="print the result as JSON")
     rekey = add_command(
         subparsers, "rekey", _rekey, "re-encrypt every cached record under a new master key"
     )
     rekey.add_argument("--new-key", required=True, type=Path, metavar="PATH")
-    rekey.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
 def _keygen(run: Invocation) -> int:

@@ -21,7 +21,6 @@ def register(subparsers: Subparsers) -> None:
         metavar="NIK",
         help="the 16-digit NIK; spaces, dots and dashes are ignored (quote it if it has spaces)",
     )
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
 def run(invocation: Invocation) -> int:
