@@ -51,3 +51,21 @@ class NotFoundError(KioskError):
     """What was asked for is not in the cache."""
 
     exit_code = 3
+
+
+class RejectedError(KioskError):
+    """Signed data failed verification: a feed bundle, its metadata, or a card."""
+
+    exit_code = 4
+
+
+class ExpiredError(KioskError):
+    """Signed data verified but is past its expiry (a frozen feed, an old card)."""
+
+    exit_code = 5
+
+
+class UnavailableError(KioskError):
+    """The feed source cannot be reached or read right now; trying later may work."""
+
+    exit_code = 6
