@@ -24,6 +24,17 @@ class Config:
     kiosk_id: str
     cache_path: Path
     master_key_file: Path | None
+    feed: "FeedSettings"
+
+
+@dataclass(frozen=True)
+class FeedSettings:
+    source: str
+    """A feed URL (http/https) or a directory holding a copy of the feed's ``repository/``."""
+    trust_dir: Path
+    """The trust bundle from ``kiosk central init``: root.json, card-public.pem, fleet.key."""
+    work_dir: Path
+    """TUF's trusted metadata and bundles being downloaded; kiosk-private."""
 
 
 def config_path(explicit: str | None, environ: Mapping[str, str]) -> Path:
@@ -51,16 +62,26 @@ def _parse(raw: dict[str, object], path: Path) -> Config:
         raise ConfigError(msg("config.not_text", path=path, key="kiosk_id"))
     cache = top.table("cache")
     keys = top.table("keys")
+    feed = top.table("feed")
     top.done()
     cache_path = cache.string("path", "/var/lib/kiosk/cache.db")
     key_file = keys.string("master_key_file", "")
-    cache.done()
-    keys.done()
+    source = feed.string("source", "").strip()
+    if source and "://" not in source:
+        source = str(_resolve(path.parent, source))
+    settings = FeedSettings(
+        source=source,
+        trust_dir=_resolve(path.parent, feed.string("trust_dir", "/etc/kiosk/trust")),
+        work_dir=_resolve(path.parent, feed.string("work_dir", "/var/lib/kiosk/feed")),
+    )
+    for table in (cache, keys, feed):
+        table.done()
     return Config(
         path=path,
         kiosk_id=kiosk_id,
         cache_path=_resolve(path.parent, cache_path),
         master_key_file=_resolve(path.parent, key_file) if key_file else None,
+        feed=settings,
     )
 
 

@@ -57,12 +57,15 @@ class MasterKey:
 
     def subkeys(self) -> Subkeys:
         return Subkeys(
-            **{name: _derive(self.secret, name) for name in ("record", "index", "audit", "wrap")},
-            check=_derive(self.secret, "check"),
+            **{
+                name: derive_key(self.secret, name) for name in ("record", "index", "audit", "wrap")
+            },
+            check=derive_key(self.secret, "check"),
         )
 
 
-def _derive(secret: bytes, purpose: str) -> bytes:
+def derive_key(secret: bytes, purpose: str) -> bytes:
+    """One key per purpose from one secret (HKDF-SHA256), for the master and the fleet key."""
     hkdf = HKDF(hashes.SHA256(), KEY_BYTES, salt=None, info=_INFO_PREFIX + purpose.encode())
     return hkdf.derive(secret)
 

@@ -90,3 +90,5 @@ class Member:
     jht_as_of: date | None = field(repr=False)
     updated_at: datetime
     deleted: bool = False
+    card: str = field(default="", repr=False)
+    """The digital card the central store signed for this member; the kiosk only shows it."""

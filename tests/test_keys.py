@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.config import Config
+from kiosk.config import Config, FeedSettings
 from kiosk.errors import KeyMaterialError
 from kiosk.keys import (
     CREDENTIAL_NAME,
@@ -19,7 +19,8 @@ from kiosk.keys import (
 
 
 def config_with(key_file: Path | None, tmp_path: Path) -> Config:
-    return Config(tmp_path / "kiosk.toml", "test-kiosk", tmp_path / "cache.db", key_file)
+    feed = FeedSettings("", tmp_path / "trust", tmp_path / "feed")
+    return Config(tmp_path / "kiosk.toml", "test-kiosk", tmp_path / "cache.db", key_file, feed)
 
 
 def test_keygen_writes_a_private_hex_key(tmp_path: Path) -> None:

@@ -7,11 +7,9 @@ another key, fails to open instead of showing another member's data.
 """
 
 import hmac
-import json
 import os
 import struct
 import unicodedata
-from datetime import date, datetime
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -19,10 +17,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from kiosk.errors import CacheCorruptError
 from kiosk.i18n import msg
 from kiosk.keys import Subkeys
-from kiosk.member import Member, MembershipStatus, Period, Program, Segment
+from kiosk.member import Member
+from kiosk.record import RECORD_VERSION, decode_record, encode_body, join_record
 
-RECORD_VERSION = 1
-"""Layout of the sealed plaintext; part of the associated data of every record."""
 INDEX_BYTES = 16
 NONCE_BYTES = 12
 
@@ -40,72 +37,23 @@ class RecordSealer:
         return hmac.digest(self._index_key, nik.encode("ascii"), "sha256")[:INDEX_BYTES]
 
     def seal(self, index: bytes, member: Member) -> bytes:
+        return self.seal_plain(index, join_record(member.mother_hash, encode_body(member)))
+
+    def seal_plain(self, index: bytes, plaintext: bytes) -> bytes:
+        """Seal a record already in its stored layout (see ``kiosk.record``)."""
         nonce = os.urandom(NONCE_BYTES)
-        return nonce + self._aead.encrypt(nonce, encode_member(member), self._aad_prefix + index)
+        return nonce + self._aead.encrypt(nonce, plaintext, self._aad_prefix + index)
 
     def open(self, index: bytes, sealed: bytes) -> Member:
+        return decode_record(self.open_plain(index, sealed))
+
+    def open_plain(self, index: bytes, sealed: bytes) -> bytes:
         try:
-            plaintext = self._aead.decrypt(
+            return self._aead.decrypt(
                 sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], self._aad_prefix + index
             )
         except InvalidTag:
             raise CacheCorruptError(msg("cache.record_corrupt")) from None
-        return decode_member(plaintext)
-
-
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-
-
-def encode_member(member: Member) -> bytes:
-    """A compact positional JSON array: its layout is ``RECORD_VERSION``.
-
-    Enum members are ``str`` already and go in as they are: this runs once per
-    member on a full sync.
-    """
-    fields = [
-        member.nik,
-        member.kpj,
-        member.name,
-        member.birth_date.isoformat(),
-        member.mother_hash.hex(),
-        member.segment,
-        member.status,
-        member.status_reason,
-        member.employer_name,
-        member.npp,
-        list(member.programs),
-        None if member.last_paid_period is None else str(member.last_paid_period),
-        member.jht_balance,
-        None if member.jht_as_of is None else member.jht_as_of.isoformat(),
-        member.updated_at.isoformat(),
-    ]
-    return _ENCODER.encode(fields).encode()
-
-
-def decode_member(plaintext: bytes) -> Member:
-    try:
-        (nik, kpj, name, birth, mother, segment, status, reason, employer, npp, programs,
-         paid, balance, as_of, updated) = json.loads(plaintext)  # fmt: skip
-        return Member(
-            nik=nik,
-            kpj=kpj,
-            name=name,
-            birth_date=date.fromisoformat(birth),
-            mother_hash=bytes.fromhex(mother),
-            segment=Segment(segment),
-            status=MembershipStatus(status),
-            status_reason=reason,
-            employer_name=employer,
-            npp=npp,
-            programs=frozenset(Program(code) for code in programs),
-            last_paid_period=Period.parse(paid) if paid else None,
-            jht_balance=int(balance),
-            jht_as_of=date.fromisoformat(as_of) if as_of else None,
-            updated_at=datetime.fromisoformat(updated),
-        )
-    except (ValueError, TypeError):
-        # Sealed by us with a valid tag yet unreadable: a layout this code does not know.
-        raise CacheCorruptError(msg("cache.record_corrupt")) from None
 
 
 def normalise_name(text: str) -> str:
@@ -121,7 +69,11 @@ class MotherVerifier:
         self._key = key
 
     def digest(self, mother_name: str) -> bytes:
-        return hmac.digest(self._key, normalise_name(mother_name).encode(), "sha256")
+        return self.digest_normalised(normalise_name(mother_name).encode())
+
+    def digest_normalised(self, normalised: bytes) -> bytes:
+        """The feed carries names already normalised by the publisher's ``normalise_name``."""
+        return hmac.digest(self._key, normalised, "sha256")
 
     def matches(self, typed: str, expected: bytes) -> bool:
         if not normalise_name(typed):

@@ -11,7 +11,7 @@ import os
 import secrets
 import sqlite3
 import urllib.parse
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,11 +23,19 @@ from typing import Self
 from sqlite_utils import Database
 
 from kiosk.cache.schema import create_members_table, known, migrations
-from kiosk.cache.sealing import MotherVerifier, RecordSealer, unwrap_secret, wrap_secret
+from kiosk.cache.sealing import (
+    INDEX_BYTES,
+    MotherVerifier,
+    RecordSealer,
+    unwrap_secret,
+    wrap_secret,
+)
 from kiosk.errors import CacheCorruptError, CacheError, CacheMissingError, WrongKeyError
+from kiosk.feed.bundle import Entry
 from kiosk.i18n import msg
 from kiosk.keys import MasterKey, Subkeys
 from kiosk.member import Member
+from kiosk.record import NO_MOTHER, encode_body, join_record, nik_of
 
 BATCH = 10_000
 """Members sealed and written per statement batch; sorted by row key within it."""
@@ -42,8 +50,9 @@ _PRAGMAS = (
     "PRAGMA cache_size = -32768",
     "PRAGMA trusted_schema = OFF",
 )
+_DELETE = "DELETE FROM {table} WHERE bidx = ?"
 _UPSERT = (
-    "INSERT INTO members (bidx, record) VALUES (?, ?) "
+    "INSERT INTO {table} (bidx, record) VALUES (?, ?) "
     "ON CONFLICT (bidx) DO UPDATE SET record = excluded.record"
 )
 
@@ -61,6 +70,8 @@ class FeedCursor:
 class ApplyResult:
     upserted: int
     deleted: int
+    total: int
+    """Members in the cache afterwards."""
 
 
 @dataclass(frozen=True)
@@ -172,20 +183,71 @@ class Cache:
 
         Within the stream the last word on a NIK wins, as in the feed it comes from.
         """
+        seal = self._sealer
+        rows = (
+            (
+                seal.blind_index(member.nik),
+                None if member.deleted else join_record(member.mother_hash, encode_body(member)),
+            )
+            for member in members
+        )
+        return self._apply(rows, cursor, replace=False)
+
+    def apply_feed(
+        self, frames: Iterable[Sequence[Entry]], cursor: FeedCursor, *, replace: bool
+    ) -> ApplyResult:
+        """Apply a feed bundle's entries with its cursor in one transaction.
+
+        ``replace`` (a snapshot) builds the table anew and swaps it in, so that
+        members the snapshot no longer lists are gone. Entries are re-sealed as
+        they come, without parsing their bodies: this is the full-sync hot path.
+        """
+        index_key = self._keys.index
+        verifier_key = self._verifier_key
+        digest = hmac.digest
+        rows = (
+            (
+                digest(index_key, nik, "sha256")[:INDEX_BYTES],
+                (
+                    (digest(verifier_key, mother, "sha256") if mother else NO_MOTHER) + body
+                    if body
+                    else None
+                ),
+            )
+            for frame in frames
+            for nik, mother, body in frame
+        )
+        return self._apply(rows, cursor, replace=replace)
+
+    def _apply(
+        self,
+        rows: Iterable[tuple[bytes, bytes | None]],
+        cursor: FeedCursor | None,
+        *,
+        replace: bool,
+    ) -> ApplyResult:
+        """``rows`` are (blind index, stored plaintext or None to delete)."""
         upserted = deleted = 0
+        seal = self._sealer.seal_plain
+        table = "members_next" if replace else "members"
         with _sqlite_errors(self.path), self._db.atomic():
-            stream = iter(members)
+            if replace:
+                self._db.execute("DROP TABLE IF EXISTS members_next")
+                create_members_table(self._db, table)
+            stream = iter(rows)
             while batch := list(islice(stream, BATCH)):
-                latest = {self._sealer.blind_index(member.nik): member for member in batch}
-                ordered = sorted(latest.items())
-                upserts = [(i, self._sealer.seal(i, m)) for i, m in ordered if not m.deleted]
-                gone = [(i,) for i, m in ordered if m.deleted]
+                ordered = sorted(dict(batch).items())
+                upserts = [(index, seal(index, plain)) for index, plain in ordered if plain]
+                gone = [(index,) for index, plain in ordered if plain is None]
                 if upserts:
-                    self._db.conn.executemany(_UPSERT, upserts)
+                    self._db.conn.executemany(_UPSERT.format(table=table), upserts)
                     upserted += len(upserts)
                 if gone:
-                    removal = self._db.conn.executemany("DELETE FROM members WHERE bidx = ?", gone)
+                    removal = self._db.conn.executemany(_DELETE.format(table=table), gone)
                     deleted += removal.rowcount
+            if replace:
+                self._db.execute("DROP TABLE members")
+                self._db.execute("ALTER TABLE members_next RENAME TO members")
             if cursor is not None:
                 self._db.execute(
                     "INSERT INTO feed_cursor (id, sequence, state, synced_at) VALUES (1, ?, ?, ?) "
@@ -193,8 +255,9 @@ class Cache:
                     "state = excluded.state, synced_at = excluded.synced_at",
                     [cursor.sequence, cursor.state, cursor.synced_at.isoformat()],
                 )
+            total = self._count()
         self.checkpoint()
-        return ApplyResult(upserted, deleted)
+        return ApplyResult(upserted, deleted, total)
 
     def members(self) -> Iterator[Member]:
         """Every record, opened: a damaged one raises :class:`CacheCorruptError`."""
@@ -204,7 +267,10 @@ class Cache:
 
     def count(self) -> int:
         with _sqlite_errors(self.path):
-            count: int = self._db.execute("SELECT count(*) FROM members").fetchone()[0]
+            return self._count()
+
+    def _count(self) -> int:
+        count: int = self._db.execute("SELECT count(*) FROM members").fetchone()[0]
         return count
 
     def cursor(self) -> FeedCursor | None:
@@ -242,13 +308,15 @@ class Cache:
         sealer = RecordSealer(keys)
         count = 0
         with _sqlite_errors(self.path), self._db.atomic():
+            self._db.execute("DROP TABLE IF EXISTS members_next")
             create_members_table(self._db, "members_next")
-            stream = self.members()
-            while batch := list(islice(stream, BATCH)):
-                ordered = sorted((sealer.blind_index(member.nik), member) for member in batch)
+            rows = self._db.execute("SELECT bidx, record FROM members")
+            while batch := rows.fetchmany(BATCH):
+                plain = [self._sealer.open_plain(index, sealed) for index, sealed in batch]
+                ordered = sorted((sealer.blind_index(nik_of(record)), record) for record in plain)
                 self._db.conn.executemany(
                     "INSERT INTO members_next (bidx, record) VALUES (?, ?)",
-                    [(index, sealer.seal(index, member)) for index, member in ordered],
+                    [(index, sealer.seal_plain(index, record)) for index, record in ordered],
                 )
                 count += len(ordered)
             self._db.execute("DROP TABLE members")

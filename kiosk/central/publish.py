@@ -1,0 +1,425 @@
+"""Publishing the membership file as feed bundles: a snapshot first, then deltas.
+
+The publisher keeps what it last published in ``central/state.db``, one row per
+member: a keyed hash of the NIK, a keyed digest of the row, the card's expiry
+and the member's feed entry sealed under a key derived from the fleet key. The
+file stores no NIK, name or balance in the clear, and a snapshot is rebuilt
+from it without signing every card again.
+
+A publish reads the whole file first: any bad row means nothing is published
+(unless ``skip_invalid``), and a file that changes nothing publishes nothing.
+The state commits only after the feed's timestamp.json names the new bundle;
+a crash in between is detected on the next run, which then asks for ``--full``.
+"""
+
+import csv
+import fcntl
+import hmac
+import json
+import os
+import secrets
+import sqlite3
+import struct
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import IO
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from kiosk.cache.sealing import normalise_name
+from kiosk.card import ISSUER, CardClaims, CardSigner, load_card_private_key
+from kiosk.central.repository import FeedLayout, FeedRepository
+from kiosk.errors import InvalidInputError, KioskError
+from kiosk.feed.bundle import BundleHeader, BundleKind, BundleWriter, fleet_key_id
+from kiosk.feed.names import INDEX_TARGET, bundle_name
+from kiosk.i18n import Message, msg
+from kiosk.keys import derive_key, read_key_file
+from kiosk.member import Member
+from kiosk.record import encode_body
+from kiosk.rows import InvalidRowError, parse_member_row
+
+CARD_LIFETIME = timedelta(days=90)
+CARD_RENEWAL = timedelta(days=30)
+"""A card this close to its expiry is signed again by the next publish."""
+MAX_REPORTED = 50
+"""Bad rows listed one by one; the rest are only counted."""
+_NONCE = 12
+_U16 = struct.Struct(">H")
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    line: int
+    column: str
+    message: Message
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    sequence: int | None
+    """None when the file changed nothing and nothing was published."""
+    kind: BundleKind | None
+    upserted: int
+    deleted: int
+    members: int
+    problems: list[RowProblem]
+    invalid_rows: int
+    pruned: list[str]
+
+
+class PublishRefused(InvalidInputError):
+    """The file has bad rows and ``--skip-invalid`` was not given; ``problems`` says which."""
+
+    def __init__(self, problems: list[RowProblem], invalid_rows: int) -> None:
+        super().__init__(msg("publish.invalid_rows", count=invalid_rows))
+        self.problems = problems
+        self.invalid_rows = invalid_rows
+
+
+def publish(
+    directory: Path,
+    members_file: Path,
+    *,
+    full: bool = False,
+    skip_invalid: bool = False,
+    now: datetime,
+) -> PublishResult:
+    repository = FeedRepository.open(directory)
+    layout = repository.layout
+    fleet_key = read_key_file(layout.fleet_key).secret
+    signer = CardSigner(load_card_private_key(layout.card_private_key))
+    with _lock(layout), _State.open(layout, fleet_key) as state:
+        _check_in_step(state, repository, full)
+        changes = _Changes(state, signer, now)
+        changes.read(members_file)
+        if changes.problems_count and not skip_invalid:
+            raise PublishRefused(changes.problems, changes.problems_count)
+        deleted = changes.absent()
+        if not full and state.sequence is not None and not changes.count and not deleted:
+            return PublishResult(
+                None, None, 0, 0, state.members(), changes.problems, changes.problems_count, []
+            )
+        sequence = (state.sequence or 0) + 1
+        kind = BundleKind.SNAPSHOT if full or state.sequence is None else BundleKind.DELTA
+        new_state = secrets.token_hex(16)
+        header_base = None if kind is BundleKind.SNAPSHOT else state.state
+        outgoing = layout.central / "outgoing"
+        outgoing.mkdir(mode=0o700, exist_ok=True)
+        name = bundle_name(kind, sequence)
+        path = outgoing / name
+        changes.apply_to_state()
+        records = state.members() if kind is BundleKind.SNAPSHOT else changes.count + deleted
+        header = BundleHeader(
+            kind, sequence, header_base, new_state, records, fleet_key_id(fleet_key), now
+        )
+        with path.open("wb") as out:
+            writer = BundleWriter(out, fleet_key, header)
+            if kind is BundleKind.SNAPSHOT:
+                for nik, mother, body in state.entries():
+                    writer.upsert(nik, mother, body)
+            else:
+                for nik, mother, body in changes.upserts():
+                    writer.upsert(nik, mother, body)
+                for nik in changes.deleted_niks():
+                    writer.delete(nik)
+            writer.close()
+            out.flush()
+            os.fsync(out.fileno())
+        index_path = outgoing / INDEX_TARGET
+        snapshot = sequence if kind is BundleKind.SNAPSHOT else state.snapshot
+        index = {"latest": sequence, "state": new_state, "snapshot": snapshot}
+        index_path.write_text(json.dumps(index, sort_keys=True))
+        custom = {
+            "kind": str(kind),
+            "sequence": sequence,
+            "base": header_base,
+            "state": new_state,
+            "records": records,
+        }
+        pruned = _superseded(repository) if kind is BundleKind.SNAPSHOT else []
+        repository.publish([(name, path, custom), (INDEX_TARGET, index_path, index)], pruned, now)
+        state.commit(sequence, new_state, snapshot)
+        path.unlink()
+        index_path.unlink()
+        return PublishResult(
+            sequence,
+            kind,
+            changes.count,
+            deleted,
+            state.members(),
+            changes.problems,
+            changes.problems_count,
+            pruned,
+        )
+
+
+def _check_in_step(state: "_State", repository: FeedRepository, full: bool) -> None:
+    """The feed and the publisher's state must agree on the newest sequence."""
+    index = repository.targets().get(INDEX_TARGET)
+    published = None if index is None else index.custom.get("latest")
+    if published != state.sequence and not full:
+        raise KioskError(msg("publish.out_of_step", feed=published, state=state.sequence))
+    if full and published is not None and (state.sequence or 0) < int(str(published)):
+        # Recovering from a crash between the feed and the state: continue its numbering.
+        state.sequence = int(str(published))
+
+
+def _superseded(repository: FeedRepository) -> list[str]:
+    """Bundles a new snapshot makes unnecessary: every earlier snapshot and delta."""
+    return [name for name in repository.targets() if name.endswith(".bundle")]
+
+
+@contextmanager
+def _lock(layout: FeedLayout) -> Iterator[None]:
+    layout.central.mkdir(mode=0o700, exist_ok=True)
+    with (layout.central / "publish.lock").open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise KioskError(msg("publish.busy", path=layout.root)) from None
+        yield
+
+
+class _State:
+    """What the feed holds now, keyed and sealed; one transaction per publish."""
+
+    def __init__(self, db: sqlite3.Connection, key: bytes) -> None:
+        self.db = db
+        self._key = key
+        self._aead = AESGCM(key)
+        meta = dict(db.execute("SELECT name, value FROM meta"))
+        self.sequence: int | None = int(meta["sequence"]) if "sequence" in meta else None
+        self.state: str | None = meta.get("state")
+        self.snapshot: int | None = int(meta["snapshot"]) if "snapshot" in meta else None
+
+    @classmethod
+    @contextmanager
+    def open(cls, layout: FeedLayout, fleet_key: bytes) -> Iterator["_State"]:
+        path = layout.central / "state.db"
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        os.close(fd)
+        db = sqlite3.connect(path, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = FULL")
+            db.execute("PRAGMA secure_delete = ON")
+            db.execute("PRAGMA temp_store = FILE")
+            db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT)")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS members (key BLOB PRIMARY KEY, digest BLOB NOT NULL, "
+                "card_expires INTEGER NOT NULL, sealed BLOB NOT NULL) WITHOUT ROWID"
+            )
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield cls(db, derive_key(fleet_key, "central-state"))
+            finally:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+        finally:
+            db.close()
+
+    def keyed(self, nik: bytes) -> bytes:
+        return hmac.digest(self._key, b"nik:" + nik, "sha256")[:16]
+
+    def digest(self, data: bytes) -> bytes:
+        return hmac.digest(self._key, b"row:" + data, "sha256")[:16]
+
+    def seal(self, key: bytes, nik: bytes, mother: bytes, body: bytes) -> bytes:
+        nonce = os.urandom(_NONCE)
+        plain = nik + _U16.pack(len(mother)) + mother + body
+        return nonce + self._aead.encrypt(nonce, plain, key)
+
+    def open_entry(self, key: bytes, sealed: bytes) -> tuple[bytes, bytes, bytes]:
+        plain = self._aead.decrypt(sealed[:_NONCE], sealed[_NONCE:], key)
+        (size,) = _U16.unpack_from(plain, 16)
+        return plain[:16], plain[18 : 18 + size], plain[18 + size :]
+
+    def entries(self) -> Iterator[tuple[bytes, bytes, bytes]]:
+        for key, sealed in self.db.execute("SELECT key, sealed FROM members"):
+            yield self.open_entry(key, sealed)
+
+    def members(self) -> int:
+        count: int = self.db.execute("SELECT count(*) FROM members").fetchone()[0]
+        return count
+
+    def commit(self, sequence: int, state: str, snapshot: int | None) -> None:
+        self.db.executemany(
+            "INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)",
+            [("sequence", str(sequence)), ("state", state), ("snapshot", str(snapshot))],
+        )
+        self.db.execute("COMMIT")
+
+
+class _Changes:
+    """Reads the membership file against the state, holding changes in temporary tables."""
+
+    def __init__(self, state: _State, signer: CardSigner, now: datetime) -> None:
+        self._state = state
+        self._signer = signer
+        self._now = now
+        self._today = now.date()
+        self._renew_before = int((now + CARD_RENEWAL).timestamp())
+        self.problems: list[RowProblem] = []
+        self.problems_count = 0
+        self.count = 0
+        self._gone_niks: list[bytes] = []
+        db = state.db
+        db.execute("CREATE TEMP TABLE seen (key BLOB PRIMARY KEY, line INTEGER) WITHOUT ROWID")
+        db.execute(
+            "CREATE TEMP TABLE changed (key BLOB PRIMARY KEY, digest BLOB, card_expires INTEGER, "
+            "sealed BLOB) WITHOUT ROWID"
+        )
+        db.execute("CREATE TEMP TABLE gone (key BLOB PRIMARY KEY) WITHOUT ROWID")
+
+    def read(self, path: Path) -> None:
+        try:
+            with path.open(encoding="utf-8-sig", newline="") as handle:
+                rows = _json_lines(handle) if _is_json_lines(path, handle) else _csv_rows(handle)
+                for line, row in rows:
+                    if isinstance(row, RowProblem):
+                        self._problem(row)
+                        continue
+                    try:
+                        member = parse_member_row(row, _no_digest, self._today)
+                    except InvalidRowError as error:
+                        self._problem(RowProblem(line, error.column, error.message))
+                        continue
+                    mother = "" if member.deleted else str(row["mother_name"] or "")
+                    self._take(line, member, normalise_name(mother).encode())
+        except FileNotFoundError:
+            raise InvalidInputError(msg("publish.no_file", path=path)) from None
+        except UnicodeDecodeError:
+            raise InvalidInputError(msg("publish.not_utf8", path=path)) from None
+        except OSError as error:
+            raise InvalidInputError(
+                msg("publish.unreadable", path=path, reason=error.strerror)
+            ) from None
+
+    def _problem(self, problem: RowProblem) -> None:
+        self.problems_count += 1
+        if len(self.problems) < MAX_REPORTED:
+            self.problems.append(problem)
+
+    def _take(self, line: int, member: Member, mother: bytes) -> None:
+        db = self._state.db
+        nik = member.nik.encode()
+        key = self._state.keyed(nik)
+        try:
+            db.execute("INSERT INTO seen (key, line) VALUES (?, ?)", (key, line))
+        except sqlite3.IntegrityError:
+            (first,) = db.execute("SELECT line FROM seen WHERE key = ?", (key,)).fetchone()
+            self._problem(RowProblem(line, "nik", msg("publish.duplicate", first=first)))
+            return
+        if member.deleted:
+            db.execute("INSERT INTO gone (key) VALUES (?)", (key,))
+            return
+        body = encode_body(member)
+        digest = self._state.digest(mother + b"\x00" + body)
+        known = db.execute(
+            "SELECT digest, card_expires FROM members WHERE key = ?", (key,)
+        ).fetchone()
+        if known is not None and known[0] == digest and known[1] > self._renew_before:
+            return
+        expires = self._now + CARD_LIFETIME
+        card = self._signer.sign(
+            CardClaims(
+                issuer=ISSUER,
+                issued_at=self._now.replace(microsecond=0),
+                expires_at=expires.replace(microsecond=0),
+                kpj=member.kpj,
+                name=member.name,
+                status=member.status,
+                programs=member.programs,
+            )
+        )
+        body = encode_body(replace(member, card=card))
+        db.execute(
+            "INSERT INTO changed (key, digest, card_expires, sealed) VALUES (?, ?, ?, ?)",
+            (key, digest, int(expires.timestamp()), self._state.seal(key, nik, mother, body)),
+        )
+        self.count += 1
+
+    def absent(self) -> int:
+        """How many members go: those the file marks deleted or no longer names."""
+        self._state.db.execute(
+            "INSERT OR IGNORE INTO gone (key) "
+            "SELECT key FROM members WHERE key NOT IN (SELECT key FROM seen)"
+        )
+        count: int = self._state.db.execute(
+            "SELECT count(*) FROM gone WHERE key IN (SELECT key FROM members)"
+        ).fetchone()[0]
+        return count
+
+    def apply_to_state(self) -> None:
+        """Move the changes into the state, uncommitted until the feed names the bundle."""
+        db = self._state.db
+        db.execute("DELETE FROM gone WHERE key NOT IN (SELECT key FROM members)")
+        self._gone_niks = [
+            self._state.open_entry(key, sealed)[0]
+            for key, sealed in db.execute(
+                "SELECT key, sealed FROM members WHERE key IN (SELECT key FROM gone)"
+            )
+        ]
+        db.execute("DELETE FROM members WHERE key IN (SELECT key FROM gone)")
+        db.execute(
+            "INSERT OR REPLACE INTO members SELECT key, digest, card_expires, sealed FROM changed"
+        )
+
+    def upserts(self) -> Iterator[tuple[bytes, bytes, bytes]]:
+        for key, sealed in self._state.db.execute("SELECT key, sealed FROM changed"):
+            yield self._state.open_entry(key, sealed)
+
+    def deleted_niks(self) -> list[bytes]:
+        return self._gone_niks
+
+
+def _no_digest(_: str) -> bytes:
+    """The publisher keeps the normalised name itself; each kiosk hashes it with its own key."""
+    return b""
+
+
+def _is_json_lines(path: Path, handle: IO[str]) -> bool:
+    if path.suffix.lower() in {".jsonl", ".ndjson", ".json"}:
+        return True
+    if path.suffix.lower() == ".csv":
+        return False
+    start = handle.read(1)
+    handle.seek(0)
+    return start == "{"
+
+
+def _csv_rows(handle: IO[str]) -> Iterator[tuple[int, dict[str, object] | RowProblem]]:
+    reader = csv.DictReader(handle, strict=True)
+    try:
+        for row in reader:
+            if None in row or None in row.values():
+                yield (
+                    reader.line_num,
+                    RowProblem(
+                        reader.line_num,
+                        "-",
+                        msg("publish.csv_fields", expected=len(reader.fieldnames or [])),
+                    ),
+                )
+                continue
+            yield reader.line_num, dict(row)
+    except csv.Error:
+        yield reader.line_num, RowProblem(reader.line_num, "-", msg("publish.csv_syntax"))
+
+
+def _json_lines(handle: IO[str]) -> Iterator[tuple[int, dict[str, object] | RowProblem]]:
+    for line, text in enumerate(handle, start=1):
+        if not text.strip():
+            continue
+        try:
+            row = json.loads(text)
+        except ValueError:
+            yield line, RowProblem(line, "-", msg("publish.json_syntax"))
+            continue
+        if not isinstance(row, dict):
+            yield line, RowProblem(line, "-", msg("publish.json_object"))
+            continue
+        yield line, row

@@ -1,0 +1,542 @@
+"""The central store's TUF repository: the signed feed every kiosk refreshes from.
+
+The kiosk trusts only metadata signed by the keys named in its pinned root, so
+everything here is about producing that metadata correctly: consistent
+snapshots (a kiosk never mixes two states), a new version for every change (no
+rollback), an expiry on every role (no freeze) and timestamp.json written last,
+so a crash at any instant leaves the previous state in force.
+
+Layout of a feed directory::
+
+    repository/   served as is (web server, object store, USB stick)
+      metadata/   N.root.json, N.targets.json, N.snapshot.json, timestamp.json
+      targets/    <sha256>.<name>
+    keys/         the four role keys, the card key and the fleet data key (private)
+    trust/        what each kiosk needs: root.json, card-public.pem, fleet.key
+    central/      the publisher's own state
+
+Out of scope: rotating the root key or any role key (a new root that changes
+keys, signed by both the old and the new root keys) and keeping the root key
+offline; every key lives in ``keys/`` and :meth:`FeedRepository.refresh` only
+renews roots with the same keys.
+"""
+
+import hashlib
+import logging
+import os
+import re
+import secrets
+import stat
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import IO, Any, Final, TypeVar
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    PublicFormat,
+    load_pem_private_key,
+)
+from securesystemslib.exceptions import FormatError
+from securesystemslib.formats import encode_canonical
+
+# securesystemslib.signer re-exports these without __all__, which mypy --strict does not follow.
+from securesystemslib.signer import CryptoSigner, SSlibKey
+from tuf.api.exceptions import RepositoryError
+from tuf.api.metadata import (
+    Metadata,
+    MetaFile,
+    Root,
+    Signed,
+    Snapshot,
+    TargetFile,
+    Targets,
+    Timestamp,
+)
+from tuf.api.serialization import DeserializationError
+
+from kiosk.errors import InvalidInputError, KeyMaterialError, KioskError
+from kiosk.i18n import msg
+from kiosk.keys import write_new_key
+
+ROLES: Final = (Root.type, Targets.type, Snapshot.type, Timestamp.type)
+"""The top-level roles, root first."""
+_CHAIN: Final = (Targets.type, Snapshot.type, Timestamp.type)
+"""Each role here is listed by the next one, so re-signing one re-signs those after it."""
+KEEP_VERSIONS: Final = 5
+"""Versions of targets and snapshot metadata kept for kiosks still mid-refresh."""
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,199}")
+_VERSIONED = re.compile(r"(\d+)\.(targets|snapshot)\.json")
+_HASH: Final = "sha256"
+_TARGETS_JSON: Final = f"{Targets.type}.json"
+_CHUNK: Final = 1 << 20
+
+log = logging.getLogger(__name__)
+
+S = TypeVar("S", bound=Signed)
+R = TypeVar("R", Root, Targets, Snapshot, Timestamp)
+
+
+@dataclass(frozen=True)
+class Lifetimes:
+    """How long each role's signature holds; refresh renews each at half of it."""
+
+    root: timedelta = timedelta(days=365)
+    targets: timedelta = timedelta(days=90)
+    snapshot: timedelta = timedelta(days=14)
+    timestamp: timedelta = timedelta(days=2)
+
+    def of(self, role: str) -> timedelta:
+        lifetime: timedelta = getattr(self, role)
+        return lifetime
+
+
+DEFAULT_LIFETIMES: Final = Lifetimes()
+
+
+@dataclass(frozen=True)
+class FeedLayout:
+    """Where each part of a feed directory lives."""
+
+    root: Path
+
+    @property
+    def repository(self) -> Path:
+        """The only public part: what is served or copied to a USB stick."""
+        return self.root / "repository"
+
+    @property
+    def metadata(self) -> Path:
+        return self.repository / "metadata"
+
+    @property
+    def targets(self) -> Path:
+        return self.repository / "targets"
+
+    @property
+    def keys(self) -> Path:
+        return self.root / "keys"
+
+    @property
+    def trust(self) -> Path:
+        """The bundle copied to each kiosk."""
+        return self.root / "trust"
+
+    @property
+    def central(self) -> Path:
+        return self.root / "central"
+
+    @property
+    def trusted_root(self) -> Path:
+        return self.trust / "root.json"
+
+    @property
+    def card_public_key(self) -> Path:
+        return self.trust / "card-public.pem"
+
+    @property
+    def card_private_key(self) -> Path:
+        return self.keys / "card.pem"
+
+    @property
+    def fleet_key(self) -> Path:
+        return self.keys / "fleet.key"
+
+    @property
+    def trust_fleet_key(self) -> Path:
+        return self.trust / "fleet.key"
+
+    def role_key(self, role: str) -> Path:
+        """The private signing key of a top-level role."""
+        return self.keys / f"{role}.pem"
+
+
+def init_feed(
+    directory: Path, now: datetime, lifetimes: Lifetimes = DEFAULT_LIFETIMES
+) -> FeedLayout:
+    """Create a new feed: keys, trust bundle and version 1 of every role.
+
+    Never touches an existing feed. timestamp.json is written last, so a feed
+    whose creation was interrupted is recognised as not initialised.
+    """
+    layout = FeedLayout(directory)
+    for existing in (layout.repository, layout.keys, layout.trust):
+        if existing.exists() or existing.is_symlink():
+            raise InvalidInputError(msg("central.exists", path=existing))
+    with _file_errors(directory):
+        directory.mkdir(parents=True, exist_ok=True)
+        for private in (layout.keys, layout.trust, layout.central):
+            private.mkdir(mode=0o700, exist_ok=private == layout.central)
+            private.chmod(0o700)
+        layout.metadata.mkdir(parents=True)
+        layout.targets.mkdir()
+
+        signers = {role: CryptoSigner(Ed25519PrivateKey.generate()) for role in ROLES}
+        for role, signer in signers.items():
+            _write_atomic(layout.role_key(role), signer.private_bytes, 0o600)
+        card = Ed25519PrivateKey.generate()
+        _write_atomic(layout.card_private_key, _private_pem(card), 0o600)
+        public = card.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+        _write_atomic(layout.card_public_key, public, 0o644)
+        write_new_key(layout.fleet_key)
+        _write_atomic(layout.trust_fleet_key, layout.fleet_key.read_bytes(), 0o600)
+
+        root = Root(expires=now + lifetimes.root, consistent_snapshot=True)
+        for role, signer in signers.items():
+            root.add_key(signer.public_key, role)
+        # Placeholders: with first_version, _advance signs version 1 of each role.
+        repository = FeedRepository(
+            layout, lifetimes, signers, root, Targets(), Snapshot(), Timestamp()
+        )
+        root_bytes = repository._write(root, "1.root.json")
+        _write_atomic(layout.trusted_root, root_bytes, 0o644)
+        repository._advance(now, {}, _CHAIN, first_version=True)
+    return layout
+
+
+class FeedRepository:
+    """An initialised feed, opened with its signing keys, for publishing and renewing."""
+
+    def __init__(
+        self,
+        layout: FeedLayout,
+        lifetimes: Lifetimes,
+        signers: Mapping[str, CryptoSigner],
+        root: Root,
+        targets: Targets,
+        snapshot: Snapshot,
+        timestamp: Timestamp,
+    ) -> None:
+        self.layout = layout
+        self.lifetimes = lifetimes
+        self._signers = dict(signers)
+        self._root = root
+        self._targets = targets
+        self._snapshot = snapshot
+        self._timestamp = timestamp
+
+    @classmethod
+    def open(cls, directory: Path, lifetimes: Lifetimes = DEFAULT_LIFETIMES) -> "FeedRepository":
+        """Load the newest root, the state timestamp.json names, and the role keys."""
+        layout = FeedLayout(directory)
+        timestamp_path = layout.metadata / "timestamp.json"
+        if not timestamp_path.is_file():
+            raise InvalidInputError(msg("central.not_a_feed", path=directory))
+        root = _load(layout.metadata / "1.root.json", Root)
+        while (newer := layout.metadata / f"{root.version + 1}.root.json").is_file():
+            root = _load(newer, Root)
+        signers = {role: _load_signer(layout.role_key(role), role, root) for role in ROLES}
+        timestamp = _load(timestamp_path, Timestamp, root)
+        snapshot_path = layout.metadata / f"{timestamp.snapshot_meta.version}.snapshot.json"
+        snapshot = _load(snapshot_path, Snapshot, root)
+        if _TARGETS_JSON not in snapshot.meta:
+            raise InvalidInputError(msg("central.damaged", path=snapshot_path))
+        targets_version = snapshot.meta[_TARGETS_JSON].version
+        targets = _load(layout.metadata / f"{targets_version}.targets.json", Targets, root)
+        return cls(layout, lifetimes, signers, root, targets, snapshot, timestamp)
+
+    def targets(self) -> dict[str, TargetFile]:
+        """The current listing by name; ``TargetFile.custom`` is what was published with it."""
+        return dict(self._targets.targets)
+
+    def expiries(self) -> dict[str, datetime]:
+        return {role: self._role(role).expires for role in ROLES}
+
+    def versions(self) -> dict[str, int]:
+        return {role: self._role(role).version for role in ROLES}
+
+    def _role(self, role: str) -> Signed:
+        current: dict[str, Signed] = {
+            Root.type: self._root,
+            Targets.type: self._targets,
+            Snapshot.type: self._snapshot,
+            Timestamp.type: self._timestamp,
+        }
+        return current[role]
+
+    def publish(
+        self,
+        add: Sequence[tuple[str, Path, Mapping[str, object]]],
+        remove: Sequence[str],
+        now: datetime,
+    ) -> None:
+        """Add or replace targets and drop others, as one new feed state.
+
+        Target files are copied first, then targets, snapshot and finally
+        timestamp.json are written: until that last rename kiosks see the
+        previous state. Afterwards target files no longer listed are deleted
+        and old targets and snapshot versions pruned. Removing a name that is
+        not listed is not an error, so a publisher can safely run again.
+        """
+        names = [name for name, _, _ in add]
+        for name in (*names, *remove):
+            _check_name(name)
+        twice = {name for name in names if names.count(name) > 1} | (set(names) & set(remove))
+        if twice:
+            raise InvalidInputError(msg("central.name_twice", name=sorted(twice)[0]))
+        customs = {name: _checked_custom(name, custom) for name, _, custom in add}
+        listing = self.targets()
+        for name, source, _ in add:
+            listing[name] = self._store_target(name, source, customs[name])
+        for name in remove:
+            listing.pop(name, None)
+        with _file_errors(self.layout.repository):
+            self._advance(now, listing, _CHAIN)
+            self._prune()
+
+    def refresh(self, now: datetime) -> list[str]:
+        """Re-sign every role that expires within half its lifetime of ``now``.
+
+        Run it from cron (hourly costs nothing when nothing is due): without it
+        the timestamp expires within days and kiosks rightly refuse a frozen
+        feed. A root is renewed with the same keys as a new version, which
+        kiosks fetch and verify against the root they hold.
+        """
+        due = {
+            role for role in ROLES if self._role(role).expires - now <= self.lifetimes.of(role) / 2
+        }
+        renewed: list[str] = []
+        with _file_errors(self.layout.repository):
+            if Root.type in due:
+                self._renew_root(now)
+                renewed.append(Root.type)
+            chain = [role for role in _CHAIN if role in due]
+            if chain:
+                roles = _CHAIN[_CHAIN.index(chain[0]) :]
+                self._advance(now, None, roles)
+                renewed.extend(roles)
+                self._prune()
+        if renewed:
+            log.info("re-signed %s", ", ".join(renewed))
+        return renewed
+
+    def _renew_root(self, now: datetime) -> None:
+        root = Root(
+            version=self._root.version + 1,
+            expires=now + self.lifetimes.root,
+            keys=self._root.keys,
+            roles=self._root.roles,
+            consistent_snapshot=self._root.consistent_snapshot,
+        )
+        self._write(root, f"{root.version}.root.json")
+        self._root = root
+
+    def _advance(
+        self,
+        now: datetime,
+        listing: dict[str, TargetFile] | None,
+        roles: Sequence[str],
+        first_version: bool = False,
+    ) -> None:
+        """Sign and write new versions of ``roles`` (a tail of targets, snapshot, timestamp).
+
+        ``listing`` None keeps the current targets. The in-memory state changes
+        only once timestamp.json is in place.
+        """
+        step = 0 if first_version else 1
+        targets, snapshot = self._targets, self._snapshot
+        targets_meta = snapshot.meta[_TARGETS_JSON] if snapshot.meta else MetaFile(1)
+        snapshot_meta = self._timestamp.snapshot_meta
+        if Targets.type in roles:
+            targets = Targets(
+                version=targets.version + step,
+                expires=now + self.lifetimes.targets,
+                targets=self.targets() if listing is None else listing,
+            )
+            data = self._write(targets, f"{targets.version}.targets.json")
+            targets_meta = MetaFile.from_data(targets.version, data, [_HASH])
+        if Snapshot.type in roles:
+            snapshot = Snapshot(
+                version=snapshot.version + step,
+                expires=now + self.lifetimes.snapshot,
+                meta={_TARGETS_JSON: targets_meta},
+            )
+            data = self._write(snapshot, f"{snapshot.version}.snapshot.json")
+            snapshot_meta = MetaFile.from_data(snapshot.version, data, [_HASH])
+        timestamp = Timestamp(
+            version=self._timestamp.version + step,
+            expires=now + self.lifetimes.timestamp,
+            snapshot_meta=snapshot_meta,
+        )
+        self._write(timestamp, "timestamp.json")
+        self._targets, self._snapshot, self._timestamp = targets, snapshot, timestamp
+
+    def _write(self, signed: R, name: str) -> bytes:
+        metadata = Metadata(signed)
+        metadata.sign(self._signers[signed.type])
+        data = metadata.to_bytes()
+        _write_atomic(self.layout.metadata / name, data, 0o644)
+        return data
+
+    def _store_target(self, name: str, source: Path, custom: dict[str, object]) -> TargetFile:
+        """Copy a file into targets/ under its content hash, hashing while copying."""
+        try:
+            reader = source.open("rb")
+        except OSError as exc:
+            raise InvalidInputError(
+                msg("central.source_unreadable", path=source, reason=exc.strerror or exc)
+            ) from None
+        digest = hashlib.sha256()
+        length = 0
+        with (
+            reader,
+            _file_errors(self.layout.targets),
+            _atomic(self.layout.targets, name, 0o644) as writer,
+        ):
+            while chunk := reader.read(_CHUNK):
+                digest.update(chunk)
+                length += len(chunk)
+                writer.write(chunk)
+            writer.target = self.layout.targets / f"{digest.hexdigest()}.{name}"
+        return TargetFile(length, {_HASH: digest.hexdigest()}, name, {"custom": custom})
+
+    def _prune(self) -> None:
+        """Delete target files nothing lists any more and metadata versions kiosks no longer need.
+
+        Roots are never pruned: a kiosk walks every root version from its own.
+        """
+        listed = {
+            f"{target.hashes[_HASH]}.{name}" for name, target in self._targets.targets.items()
+        }
+        for path in self.layout.targets.iterdir():
+            if path.name not in listed:
+                path.unlink()
+                log.debug("deleted target file %s", path.name)
+        for path in self.layout.metadata.iterdir():
+            match = _VERSIONED.fullmatch(path.name)
+            if match is not None and int(match[1]) <= self._role(match[2]).version - KEEP_VERSIONS:
+                path.unlink()
+                log.debug("pruned %s", path.name)
+
+
+def _check_name(name: str) -> None:
+    if not _NAME.fullmatch(name) or ".." in name:
+        raise InvalidInputError(msg("central.bad_name", name=name))
+
+
+def _checked_custom(name: str, custom: Mapping[str, object]) -> dict[str, object]:
+    """The custom fields must survive canonical JSON: strings, integers, booleans, lists, maps."""
+    value = dict(custom)
+    try:
+        encode_canonical(value)
+    except FormatError:
+        raise InvalidInputError(msg("central.bad_custom", name=name)) from None
+    return value
+
+
+def _private_pem(key: Ed25519PrivateKey) -> bytes:
+    return key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
+
+
+def _load(path: Path, kind: type[S], root: Root | None = None) -> S:
+    """One metadata file, checked against ``root`` (a root against itself).
+
+    Our own metadata must verify: anything else means the feed was damaged or tampered with.
+    """
+    try:
+        metadata: Metadata[Any] = Metadata.from_bytes(path.read_bytes())
+    except FileNotFoundError:
+        raise InvalidInputError(msg("central.missing_metadata", path=path)) from None
+    except (OSError, DeserializationError):
+        raise InvalidInputError(msg("central.damaged", path=path)) from None
+    signed = metadata.signed
+    delegator = signed if root is None else root
+    if not isinstance(signed, kind) or not isinstance(delegator, Root):
+        raise InvalidInputError(msg("central.damaged", path=path))
+    try:
+        delegator.verify_delegate(kind.type, metadata.signed_bytes, metadata.signatures)
+    except (RepositoryError, ValueError):
+        raise InvalidInputError(msg("central.damaged", path=path)) from None
+    return signed
+
+
+def _load_signer(path: Path, role: str, root: Root) -> CryptoSigner:
+    """A role's private key, refused unless private and the one the root names for the role."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except FileNotFoundError:
+        raise KeyMaterialError(msg("central.key_missing", path=path)) from None
+    except OSError as exc:
+        raise KeyMaterialError(
+            msg("central.key_unreadable", path=path, reason=exc.strerror)
+        ) from None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if info.st_mode & 0o077:
+            mode = f"{stat.S_IMODE(info.st_mode):04o}"
+            raise KeyMaterialError(msg("central.key_too_open", path=path, mode=mode))
+        data = handle.read()
+    try:
+        private = load_pem_private_key(data, password=None)
+    except (ValueError, TypeError):
+        private = None
+    if not isinstance(private, Ed25519PrivateKey):
+        raise KeyMaterialError(msg("central.key_malformed", path=path))
+    public = SSlibKey.from_crypto(private.public_key())
+    if public.keyid not in root.roles[role].keyids:
+        raise KeyMaterialError(msg("central.key_mismatch", path=path, role=role))
+    return CryptoSigner(private, public)
+
+
+@contextmanager
+def _file_errors(path: Path) -> Iterator[None]:
+    """A file system failure while writing the feed is one clear line, not a traceback."""
+    try:
+        yield
+    except OSError as exc:
+        where = exc.filename or path
+        raise KioskError(
+            msg("central.unwritable", path=where, reason=exc.strerror or exc)
+        ) from None
+
+
+class _AtomicFile:
+    """A temporary file whose final name may be decided while writing (a content hash)."""
+
+    def __init__(self, handle: IO[bytes], target: Path) -> None:
+        self.handle = handle
+        self.target = target
+
+    def write(self, data: bytes) -> None:
+        self.handle.write(data)
+
+
+@contextmanager
+def _atomic(directory: Path, name: str, mode: int) -> Iterator[_AtomicFile]:
+    """Write to a temporary file in ``directory``, then fsync and rename it into place.
+
+    A crash leaves either the old file or the new one, never half of one.
+    """
+    temporary = directory / f".{name}.{secrets.token_hex(6)}.tmp"
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            os.fchmod(handle.fileno(), mode)
+            atomic = _AtomicFile(handle, directory / name)
+            yield atomic
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, atomic.target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    _fsync_directory(directory)
+
+
+def _write_atomic(path: Path, data: bytes, mode: int) -> None:
+    with _atomic(path.parent, path.name, mode) as handle:
+        handle.write(data)
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make the rename itself durable."""
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

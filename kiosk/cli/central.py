@@ -1,0 +1,188 @@
+"""``kiosk central``: the central store's feed (create it, serve it, keep it fresh).
+
+These commands run at the central store, never on a kiosk, and need no kiosk
+configuration file.
+"""
+
+import argparse
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from kiosk.central.publish import PublishRefused, RowProblem, publish
+from kiosk.central.repository import FeedLayout, FeedRepository, init_feed
+from kiosk.central.serve import make_server
+from kiosk.cli import Invocation, Subparsers, add_command, print_json
+
+
+def feed_dir_argument(parser: argparse.ArgumentParser) -> None:
+    """The ``--dir FEED`` every ``kiosk central`` subcommand takes."""
+    parser.add_argument(
+        "--dir",
+        required=True,
+        type=Path,
+        metavar="FEED",
+        help="the feed directory (repository/, keys/, trust/, central/)",
+    )
+
+
+def register(subparsers: Subparsers) -> None:
+    group = subparsers.add_parser(
+        "central",
+        help="the central store's signed feed (not for kiosks)",
+        description="Create, serve and renew the signed feed the kiosks sync from.",
+    )
+    commands = group.add_subparsers(metavar="COMMAND", required=True)
+    init = add_command(
+        commands, "init", _init, "create a new feed: signing keys, trust bundle, empty metadata"
+    )
+    feed_dir_argument(init)
+    serve = add_command(
+        commands, "serve", _serve, "serve FEED/repository/ over HTTP (read-only) until Ctrl-C"
+    )
+    feed_dir_argument(serve)
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (%(default)s)")
+    serve.add_argument(
+        "--port", type=_port, default=8080, help="port to listen on, 0 for any (%(default)s)"
+    )
+    publish = add_command(
+        commands,
+        "publish",
+        _publish,
+        "publish the membership file: a snapshot first, then what changed",
+    )
+    feed_dir_argument(publish)
+    publish.add_argument(
+        "--members", required=True, type=Path, metavar="FILE", help="CSV or JSON Lines"
+    )
+    publish.add_argument(
+        "--full", action="store_true", help="publish a full snapshot and prune older bundles"
+    )
+    publish.add_argument(
+        "--skip-invalid", action="store_true", help="publish the valid rows of a file with errors"
+    )
+    refresh = add_command(
+        commands,
+        "refresh",
+        _refresh,
+        "re-sign the metadata that expires soon (run it from cron, hourly)",
+    )
+    feed_dir_argument(refresh)
+
+
+def _port(text: str) -> int:
+    port = int(text)
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text} is not a port number")
+    return port
+
+
+def _init(run: Invocation) -> int:
+    layout = init_feed(run.args.dir, datetime.now(UTC))
+    paths = {
+        "feed": layout.root,
+        "repository": layout.repository,
+        "keys": layout.keys,
+        "trust": layout.trust,
+        "trusted_root": layout.trusted_root,
+        "card_public_key": layout.card_public_key,
+        "fleet_key": layout.trust_fleet_key,
+    }
+    if run.args.json:
+        print_json({name: str(path) for name, path in paths.items()})
+        return 0
+    print(f"Created a new feed in {layout.root}.")
+    print(f"Serve or copy only {layout.repository}/ (metadata/ and targets/).")
+    print(f"Copy the trust bundle {layout.trust}/ to each kiosk:")
+    print(f"  {layout.trusted_root.name:<16} the pinned root of trust")
+    print(f"  {layout.card_public_key.name:<16} verifies the members' digital cards")
+    print(f"  {layout.trust_fleet_key.name:<16} decrypts the feed: keep it mode 0600")
+    print(f"Keep {layout.keys}/ private and backed up: it holds the signing keys.")
+    print(f"Run 'kiosk central refresh --dir {layout.root}' hourly from cron.")
+    return 0
+
+
+def _serve(run: Invocation) -> int:
+    # The server reads only the public repository: it needs no keys and should not have them.
+    server = make_server(FeedLayout(run.args.dir), run.args.host, run.args.port)
+    with server:
+        print(f"Serving {server.layout.repository} at {server.url}", flush=True)
+        print("Press Ctrl-C to stop.", flush=True)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            print("Stopped.")
+    return 0
+
+
+def _publish(run: Invocation) -> int:
+    try:
+        result = publish(
+            run.args.dir,
+            run.args.members,
+            full=run.args.full,
+            skip_invalid=run.args.skip_invalid,
+            now=datetime.now(UTC),
+        )
+    except PublishRefused as refused:
+        _print_problems(refused.problems, refused.invalid_rows, json_output=run.args.json)
+        raise
+    if run.args.json:
+        print_json(
+            {
+                "sequence": result.sequence,
+                "kind": result.kind,
+                "stored": result.upserted,
+                "removed": result.deleted,
+                "members": result.members,
+                "invalid_rows": result.invalid_rows,
+                "pruned": result.pruned,
+            }
+        )
+        return 0
+    _print_problems(result.problems, result.invalid_rows, json_output=False)
+    if result.sequence is None:
+        print(f"Nothing changed: nothing published ({result.members:,} members in the feed).")
+        return 0
+    print(
+        f"Published {result.kind} {result.sequence}: {result.upserted:,} stored, "
+        f"{result.deleted:,} removed; {result.members:,} members in the feed."
+    )
+    if result.pruned:
+        print(f"Pruned {len(result.pruned)} older bundle(s).")
+    return 0
+
+
+def _print_problems(problems: list[RowProblem], total: int, *, json_output: bool) -> None:
+    """Bad rows, by line, on standard error: the operator fixes the file from this list."""
+    if json_output:
+        for problem in problems:
+            line = {"line": problem.line, "column": problem.column, **problem.message.as_dict()}
+            print(json.dumps(line, ensure_ascii=False), file=sys.stderr)
+        return
+    for problem in problems:
+        print(
+            f"line {problem.line}: {problem.column}: {problem.message.bilingual()}",
+            file=sys.stderr,
+        )
+    if total > len(problems):
+        print(f"... and {total - len(problems):,} more rows with errors.", file=sys.stderr)
+
+
+def _refresh(run: Invocation) -> int:
+    repository = FeedRepository.open(run.args.dir)
+    renewed = repository.refresh(datetime.now(UTC))
+    expiries = repository.expiries()
+    if run.args.json:
+        print_json(
+            {
+                "renewed": renewed,
+                "expires": {role: when.isoformat() for role, when in expiries.items()},
+            }
+        )
+        return 0
+    print(f"Re-signed: {', '.join(renewed) if renewed else 'nothing was due'}.")
+    for role, when in expiries.items():
+        print(f"  {role:<10} expires {when.isoformat()}")
+    return 0

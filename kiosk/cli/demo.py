@@ -1,0 +1,44 @@
+"""``kiosk demo``: a whole synthetic installation to try the kiosk on."""
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from kiosk.cli import Invocation, Subparsers, add_command, print_json
+from kiosk.demo import build_demo
+
+
+def register(subparsers: Subparsers) -> None:
+    demo = add_command(
+        subparsers, "demo", _demo, "build a demo feed of synthetic members, a kiosk and its cache"
+    )
+    demo.add_argument("--dir", required=True, type=Path, metavar="DIR", help="an empty directory")
+    demo.add_argument("--members", type=int, default=5000, metavar="N", help="(%(default)s)")
+    demo.add_argument(
+        "--no-ui",
+        action="store_true",
+        help="only build it and print how to use it (the kiosk UI arrives with its own issue)",
+    )
+
+
+def _demo(run: Invocation) -> int:
+    demo = build_demo(run.args.dir, run.args.members, datetime.now(UTC))
+    if run.args.json:
+        print_json(
+            {
+                "config": str(demo.config),
+                "feed": str(demo.feed.root),
+                "samples": [
+                    {"nik": s.nik, "mother_name": s.mother_name, "case": s.case}
+                    for s in demo.samples
+                ],
+            }
+        )
+        return 0
+    print(f"Demo built in {demo.root}: {run.args.members:,} synthetic members, synced.")
+    print(f"Kiosk configuration: {demo.config}")
+    print("Members to try (NIK, mother's maiden name to verify):")
+    for sample in demo.samples:
+        print(f"  {sample.nik}  {sample.mother_name:<28} {sample.case}")
+    if demo.samples:
+        print(f"Look one up: kiosk lookup --config {demo.config} {demo.samples[0].nik}")
+    return 0

@@ -1,0 +1,141 @@
+"""A complete demo installation in one directory: central feed, kiosk config, key and cache.
+
+Layout of ``DIR``::
+
+    members.csv   the synthetic membership file the central store published
+    feed/         the central feed (``kiosk central init`` + ``publish``)
+    kiosk/        kiosk.toml, master.key, trust/ (copied), cache.db, feed-work/
+
+The kiosk syncs from ``feed/repository`` as a directory source, exactly as it
+would from a USB stick, so the demo needs no server. Everything is synthetic.
+"""
+
+import csv
+import shutil
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from kiosk.cache import Cache
+from kiosk.central.publish import publish
+from kiosk.central.repository import FeedLayout, init_feed
+from kiosk.config import load_config
+from kiosk.errors import InvalidInputError
+from kiosk.feed.client import FeedClient, SyncResult
+from kiosk.feed.trust import load_trust
+from kiosk.i18n import msg
+from kiosk.keys import read_key_file, write_new_key
+from kiosk.rows import COLUMNS, parse_member_row
+from kiosk.status import evaluate
+from kiosk.synthetic import synthetic_rows
+
+DEMO_SEED = 20261124
+CONFIG_TEMPLATE = """\
+# A demo kiosk: every path is relative to this file.
+kiosk_id = "demo-kiosk"
+
+[cache]
+path = "cache.db"
+
+[keys]
+master_key_file = "master.key"
+
+[feed]
+source = "{source}"
+trust_dir = "trust"
+work_dir = "feed-work"
+"""
+
+
+@dataclass(frozen=True)
+class Sample:
+    """A member to try at the demo kiosk, with the answer that verifies them."""
+
+    nik: str
+    mother_name: str
+    case: str
+
+
+@dataclass(frozen=True)
+class Demo:
+    root: Path
+    members_file: Path
+    feed: FeedLayout
+    config: Path
+    samples: list[Sample]
+    sync: SyncResult | None
+
+
+def write_members(path: Path, rows: Iterable[dict[str, str]]) -> None:
+    """A membership file as the central store exports it: CSV with the design's columns."""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def read_members(path: Path) -> Iterator[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        yield from csv.DictReader(handle)
+
+
+def build_demo(
+    directory: Path, members: int, now: datetime, *, source: str | None = None, sync: bool = True
+) -> Demo:
+    """Build everything from nothing; ``source`` overrides the kiosk's feed source (a URL)."""
+    if directory.exists() and any(directory.iterdir()):
+        raise InvalidInputError(msg("demo.not_empty", path=directory))
+    directory.mkdir(parents=True, exist_ok=True)
+    today = now.date()
+    members_file = directory / "members.csv"
+    write_members(members_file, synthetic_rows(members, seed=DEMO_SEED, today=today))
+    layout = init_feed(directory / "feed", now)
+    publish(layout.root, members_file, now=now)
+    kiosk = directory / "kiosk"
+    kiosk.mkdir()
+    shutil.copytree(layout.trust, kiosk / "trust")
+    write_new_key(kiosk / "master.key")
+    config_path = kiosk / "kiosk.toml"
+    config_path.write_text(CONFIG_TEMPLATE.format(source=source or "../feed/repository"))
+    result = sync_demo(config_path, now) if sync else None
+    return Demo(
+        root=directory,
+        members_file=members_file,
+        feed=layout,
+        config=config_path,
+        samples=samples(members_file, today),
+        sync=result,
+    )
+
+
+def sync_demo(config_path: Path, now: datetime) -> SyncResult:
+    config = load_config(config_path)
+    master = read_key_file(config.master_key_file or config_path.parent / "master.key")
+    trust = load_trust(config, {})
+    client = FeedClient(config.feed.source, trust, config.feed.work_dir, clock=lambda: now)
+    with Cache.create(config.cache_path, master) as cache:
+        return client.sync(cache)
+
+
+def samples(members_file: Path, today: date) -> list[Sample]:
+    """One member of each kind a demo should show, first found in the file."""
+    wanted = {
+        "aktif, iuran lunas / active, paid up": (True, True),
+        "aktif, iuran menunggak / active, in arrears": (True, False),
+        "nonaktif / not active": (False, None),
+    }
+    found: dict[str, Sample] = {}
+    for row in read_members(members_file):
+        member = parse_member_row(row, lambda _: b"", today)
+        if member.deleted:
+            continue
+        status = evaluate(member, today)
+        for case, (active, paid) in wanted.items():
+            if case in found or status.active != active:
+                continue
+            if paid is None or status.contributions.up_to_date == paid:
+                found[case] = Sample(member.nik, row["mother_name"], case)
+        if len(found) == len(wanted):
+            break
+    return [found[case] for case in wanted if case in found]

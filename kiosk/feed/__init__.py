@@ -1,0 +1,1 @@
+"""The central store's signed feed as the kiosk consumes it: bundles, trust and sync."""

@@ -1,0 +1,302 @@
+"""The kiosk side of the feed: refresh TUF metadata, fetch the bundles it lacks, apply them.
+
+TUF (``tuf.ngclient``) checks every metadata file against the pinned root and
+every bundle's length and hash before the kiosk reads a byte of it; the bundle
+frames are then opened with the fleet key. Each bundle is applied in one cache
+transaction together with its cursor, so a crash or a kill at any instant
+leaves the previous consistent state, and the next sync carries on.
+"""
+
+import fcntl
+import logging
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+from tuf.api import exceptions as tuf_errors
+from tuf.api.metadata import TargetFile
+from tuf.ngclient import Updater
+from tuf.ngclient.fetcher import FetcherInterface
+
+from kiosk.cache import Cache, FeedCursor
+from kiosk.errors import ExpiredError, KioskError, RejectedError, UnavailableError
+from kiosk.feed.bundle import BundleKind, BundleReader, Entry
+from kiosk.feed.names import INDEX_TARGET, bundle_name
+from kiosk.feed.trust import Trust
+from kiosk.i18n import msg
+
+CHUNK = 1 << 20
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class BundleRef:
+    """A bundle as the signed targets metadata lists it."""
+
+    name: str
+    kind: BundleKind
+    sequence: int
+    base: str | None
+    state: str
+    records: int
+    target: TargetFile
+
+
+@dataclass(frozen=True)
+class Applied:
+    bundle: BundleRef
+    upserted: int
+    deleted: int
+    total: int
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    before: FeedCursor | None
+    after: FeedCursor | None
+    latest: int
+    applied: list[Applied]
+
+
+class Progress(Protocol):
+    """How a sync reports as it goes: a terminal bar, log lines, or the staff screen."""
+
+    def begin(self, bundle: BundleRef) -> None: ...
+
+    def advance(self, records: int) -> None: ...
+
+    def end(self, applied: Applied) -> None: ...
+
+
+class LocalFetcher(FetcherInterface):
+    """Reads ``file://`` URLs: a copy of the feed on a USB stick or a mounted share."""
+
+    def _fetch(self, url: str) -> Iterator[bytes]:
+        path = Path(urllib.request.url2pathname(urllib.parse.urlsplit(url).path))
+        try:
+            handle = path.open("rb")
+        except FileNotFoundError:
+            raise tuf_errors.DownloadHTTPError("not found", 404) from None
+        return _chunks(handle)
+
+
+def _chunks(handle: BinaryIO) -> Iterator[bytes]:
+    with handle:
+        while chunk := handle.read(CHUNK):
+            yield chunk
+
+
+class FeedClient:
+    def __init__(
+        self,
+        source: str,
+        trust: Trust,
+        work_dir: Path,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        if not source:
+            raise KioskError(msg("sync.no_source"))
+        self._source = source
+        self._trust = trust
+        self._work_dir = work_dir
+        self._clock = clock
+
+    def sync(
+        self, cache: Cache, progress: Progress | None = None, *, snapshot: bool = False
+    ) -> SyncResult:
+        """Bring the cache to the feed's newest state; ``snapshot`` starts from the newest one."""
+        with self._locked(), _tuf_errors():
+            updater = self._updater()
+            updater.refresh()
+            latest, state, newest_snapshot = _index(updater)
+            before = cache.cursor()
+            plan = self._plan(updater, before, latest, state, newest_snapshot, snapshot)
+            self._clear_spool(keep={ref.name for ref in plan})
+            applied: list[Applied] = []
+            current = before
+            for ref in plan:
+                if ref.kind is BundleKind.DELTA and (current is None or current.state != ref.base):
+                    raise RejectedError(msg("sync.wrong_base", sequence=ref.sequence))
+                done = self._apply(updater, cache, ref, progress)
+                applied.append(done)
+                current = cache.cursor()
+                if progress is not None:
+                    progress.end(done)
+            return SyncResult(before, cache.cursor(), latest, applied)
+
+    def _updater(self) -> Updater:
+        metadata_dir = self._work_dir / "metadata"
+        for directory in (self._work_dir, metadata_dir, self._spool):
+            directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        base, fetcher = self._base()
+        bootstrap = None if (metadata_dir / "root.json").exists() else self._trust.root
+        return Updater(
+            metadata_dir=str(metadata_dir),
+            metadata_base_url=base + "metadata/",
+            target_base_url=base + "targets/",
+            target_dir=str(self._spool),
+            fetcher=fetcher,
+            bootstrap=bootstrap,
+        )
+
+    @property
+    def _spool(self) -> Path:
+        return self._work_dir / "bundles"
+
+    def _base(self) -> tuple[str, FetcherInterface | None]:
+        if self._source.startswith(("http://", "https://")):
+            return self._source.rstrip("/") + "/", None
+        directory = Path(self._source)
+        if not (directory / "metadata").is_dir() and (directory / "repository").is_dir():
+            directory = directory / "repository"
+        if not (directory / "metadata").is_dir():
+            raise UnavailableError(msg("sync.not_a_feed_copy", path=directory))
+        return directory.resolve().as_uri() + "/", LocalFetcher()
+
+    def _plan(
+        self,
+        updater: Updater,
+        cursor: FeedCursor | None,
+        latest: int,
+        state: str,
+        newest_snapshot: int,
+        force_snapshot: bool,
+    ) -> list[BundleRef]:
+        if cursor is not None and not force_snapshot:
+            if cursor.sequence == latest and cursor.state == state:
+                return []
+            if cursor.sequence >= latest:
+                raise RejectedError(msg("sync.feed_behind", ours=cursor.sequence, feed=latest))
+            deltas = [
+                _ref(updater, BundleKind.DELTA, s) for s in range(cursor.sequence + 1, latest + 1)
+            ]
+            if all(deltas):
+                return [ref for ref in deltas if ref is not None]
+            log.info(
+                "feed has no delta chain from sequence %d: taking its snapshot", cursor.sequence
+            )
+        chain = [_ref(updater, BundleKind.SNAPSHOT, newest_snapshot)] + [
+            _ref(updater, BundleKind.DELTA, s) for s in range(newest_snapshot + 1, latest + 1)
+        ]
+        refs = [ref for ref in chain if ref is not None]
+        if len(refs) != len(chain):
+            raise RejectedError(msg("sync.feed_incomplete"))
+        return refs
+
+    def _apply(
+        self, updater: Updater, cache: Cache, ref: BundleRef, progress: Progress | None
+    ) -> Applied:
+        path = self._spool / ref.name
+        if updater.find_cached_target(ref.target, str(path)) is None:
+            updater.download_target(ref.target, str(path))
+        if progress is not None:
+            progress.begin(ref)
+        with path.open("rb") as stream:
+            reader = BundleReader(stream, self._trust.fleet_key)
+            header = reader.header
+            if (header.kind, header.sequence, header.base, header.state, header.records) != (
+                ref.kind,
+                ref.sequence,
+                ref.base,
+                ref.state,
+                ref.records,
+            ):
+                raise RejectedError(msg("sync.header_mismatch", name=ref.name))
+            cursor = FeedCursor(ref.sequence, ref.state, self._clock())
+            result = cache.apply_feed(
+                _reported(reader.frames(), progress),
+                cursor,
+                replace=ref.kind is BundleKind.SNAPSHOT,
+            )
+        path.unlink()
+        return Applied(ref, result.upserted, result.deleted, result.total)
+
+    def _clear_spool(self, keep: set[str]) -> None:
+        """Bundles left by a sync that was stopped and are no longer needed."""
+        for leftover in self._spool.iterdir():
+            if leftover.name not in keep:
+                leftover.unlink()
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        self._work_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with (self._work_dir / "sync.lock").open("a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise UnavailableError(msg("sync.busy")) from None
+            yield
+
+
+def _reported(
+    frames: Iterator[list[Entry]], progress: Progress | None
+) -> Iterator[Sequence[Entry]]:
+    for frame in frames:
+        yield frame
+        if progress is not None:
+            progress.advance(len(frame))
+
+
+def _index(updater: Updater) -> tuple[int, str, int]:
+    info = updater.get_targetinfo(INDEX_TARGET)
+    if info is None:
+        raise UnavailableError(msg("sync.nothing_published"))
+    custom = info.custom
+    latest, state, snapshot = custom.get("latest"), custom.get("state"), custom.get("snapshot")
+    if not (
+        isinstance(latest, int)
+        and isinstance(snapshot, int)
+        and isinstance(state, str)
+        and 1 <= snapshot <= latest
+    ):
+        raise RejectedError(msg("sync.bad_index"))
+    return latest, state, snapshot
+
+
+def _ref(updater: Updater, kind: BundleKind, sequence: int) -> BundleRef | None:
+    name = bundle_name(kind, sequence)
+    target = updater.get_targetinfo(name)
+    if target is None:
+        return None
+    custom = target.custom
+    base, state, records = custom.get("base"), custom.get("state"), custom.get("records")
+    if (
+        custom.get("kind") != kind
+        or custom.get("sequence") != sequence
+        or not isinstance(state, str)
+        or not isinstance(records, int)
+        or (kind is BundleKind.DELTA) != isinstance(base, str)
+    ):
+        raise RejectedError(msg("sync.header_mismatch", name=name))
+    return BundleRef(
+        name, kind, sequence, base if isinstance(base, str) else None, state, records, target
+    )
+
+
+@contextmanager
+def _tuf_errors() -> Iterator[None]:
+    """One plain sentence for each way the feed can be refused or missed."""
+    try:
+        yield
+    except tuf_errors.ExpiredMetadataError:
+        raise ExpiredError(msg("sync.expired")) from None
+    except tuf_errors.BadVersionNumberError:
+        raise RejectedError(msg("sync.rollback")) from None
+    except tuf_errors.UnsignedMetadataError:
+        raise RejectedError(msg("sync.unsigned")) from None
+    except (tuf_errors.LengthOrHashMismatchError, tuf_errors.DownloadLengthMismatchError):
+        raise RejectedError(msg("sync.mismatch")) from None
+    except tuf_errors.RepositoryError:
+        raise RejectedError(msg("sync.metadata_invalid")) from None
+    except tuf_errors.DownloadHTTPError as error:
+        raise UnavailableError(msg("sync.http_error", status=error.status_code)) from None
+    except tuf_errors.DownloadError:
+        raise UnavailableError(msg("sync.unreachable")) from None
+    except OSError as error:
+        raise UnavailableError(msg("sync.os_error", reason=error.strerror or str(error))) from None
