@@ -92,12 +92,7 @@ def build_demo(
     write_members(members_file, synthetic_rows(members, seed=DEMO_SEED, today=today))
     layout = init_feed(directory / "feed", now)
     publish(layout.root, members_file, now=now)
-    kiosk = directory / "kiosk"
-    kiosk.mkdir()
-    shutil.copytree(layout.trust, kiosk / "trust")
-    write_new_key(kiosk / "master.key")
-    config_path = kiosk / "kiosk.toml"
-    config_path.write_text(CONFIG_TEMPLATE.format(source=source or "../feed/repository"))
+    config_path = install_kiosk(directory / "kiosk", layout, source or "../feed/repository")
     result = sync_demo(config_path, now) if sync else None
     return Demo(
         root=directory,
@@ -107,6 +102,19 @@ def build_demo(
         samples=samples(members_file, today),
         sync=result,
     )
+
+
+def install_kiosk(directory: Path, layout: FeedLayout, source: str) -> Path:
+    """A kiosk as an installer leaves it: trust bundle, new master key, config; returns the config.
+
+    Shared by the demo and the benchmark, which points ``source`` at its own HTTP server.
+    """
+    directory.mkdir()
+    shutil.copytree(layout.trust, directory / "trust")
+    write_new_key(directory / "master.key")
+    config_path = directory / "kiosk.toml"
+    config_path.write_text(CONFIG_TEMPLATE.format(source=source))
+    return config_path
 
 
 def sync_demo(config_path: Path, now: datetime) -> SyncResult:

@@ -7,7 +7,8 @@ file stores no NIK, name or balance in the clear, and a snapshot is rebuilt
 from it without signing every card again.
 
 A publish reads the whole file first: any bad row means nothing is published
-(unless ``skip_invalid``), and a file that changes nothing publishes nothing.
+(unless ``skip_invalid``, which keeps what was last published for a skipped
+row's member), and a file that changes nothing publishes nothing.
 The state commits only after the feed's timestamp.json names the new bundle;
 a crash in between is detected on the next run, which then asks for ``--full``.
 """
@@ -38,6 +39,7 @@ from kiosk.feed.names import INDEX_TARGET, bundle_name
 from kiosk.i18n import Message, msg
 from kiosk.keys import derive_key, read_key_file
 from kiosk.member import Member
+from kiosk.nik import NIK_LENGTH, normalise_nik
 from kiosk.record import encode_body
 from kiosk.rows import InvalidRowError, parse_member_row
 
@@ -286,6 +288,7 @@ class _Changes:
                         member = parse_member_row(row, _no_digest, self._today)
                     except InvalidRowError as error:
                         self._problem(RowProblem(line, error.column, error.message))
+                        self._keep(row.get("nik"))
                         continue
                     mother = "" if member.deleted else str(row["mother_name"] or "")
                     self._take(line, member, normalise_name(mother).encode())
@@ -297,6 +300,15 @@ class _Changes:
             raise InvalidInputError(
                 msg("publish.unreadable", path=path, reason=error.strerror)
             ) from None
+
+    def _keep(self, nik: object) -> None:
+        """A skipped row still names its member: keep what was published rather than delete it."""
+        number = normalise_nik(nik) if isinstance(nik, str) else ""
+        if len(number) == NIK_LENGTH and number.isascii() and number.isdigit():
+            self._state.db.execute(
+                "INSERT OR IGNORE INTO seen (key, line) VALUES (?, 0)",
+                (self._state.keyed(number.encode()),),
+            )
 
     def _problem(self, problem: RowProblem) -> None:
         self.problems_count += 1

@@ -128,6 +128,7 @@ def _publish(run: Invocation) -> int:
     except PublishRefused as refused:
         _print_problems(refused.problems, refused.invalid_rows, json_output=run.args.json)
         raise
+    _print_problems(result.problems, result.invalid_rows, json_output=run.args.json)
     if run.args.json:
         print_json(
             {
@@ -141,7 +142,6 @@ def _publish(run: Invocation) -> int:
             }
         )
         return 0
-    _print_problems(result.problems, result.invalid_rows, json_output=False)
     if result.sequence is None:
         print(f"Nothing changed: nothing published ({result.members:,} members in the feed).")
         return 0

@@ -1,0 +1,154 @@
+"""``kiosk bench``: the design's performance targets, measured side by side in one run."""
+
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from time import perf_counter
+
+from kiosk.bench import BenchFigures, BenchLayout, BenchOptions, Column, Latency, run_bench
+from kiosk.cli import Invocation, Subparsers, add_command, print_json
+
+FULL_RATIO_TARGET = 2.0
+RSS_TARGET_MB = 200
+INCREMENTAL_TARGET_S = 1.0
+LOOKUP_P99_TARGET_US = 1000
+NONE = "-"
+
+Row = tuple[str, str, str, str, str]
+
+
+def register(subparsers: Subparsers) -> None:
+    bench = add_command(
+        subparsers,
+        "bench",
+        _bench,
+        "time full and incremental sync, lookups and sizes against plain SQLite and SQLCipher",
+    )
+    bench.add_argument("--members", type=int, default=1_000_000, metavar="N", help="(%(default)s)")
+    bench.add_argument(
+        "--changes", type=int, default=10_000, metavar="N", help="for the delta (%(default)s)"
+    )
+    bench.add_argument("--lookups", type=int, default=10_000, metavar="N", help="(%(default)s)")
+    bench.add_argument(
+        "--dir",
+        type=Path,
+        metavar="DIR",
+        help="a new or empty directory, kept afterwards (default: a temporary one)",
+    )
+    bench.add_argument(
+        "--keep", action="store_true", help="keep the temporary directory to look at afterwards"
+    )
+
+
+def _bench(run: Invocation) -> int:
+    args = run.args
+    temporary = args.dir is None
+    root = Path(tempfile.mkdtemp(prefix="kiosk-bench-")) if temporary else args.dir
+    options = BenchOptions(args.members, args.changes, args.lookups, datetime.now(UTC))
+    try:
+        figures = run_bench(BenchLayout(root), options, _progress())
+    finally:
+        if temporary and not args.keep:
+            shutil.rmtree(root, ignore_errors=True)
+        elif temporary:
+            print(f"bench: files kept in {root}", file=sys.stderr)
+    if args.json:
+        print_json(figures.as_dict())
+    else:
+        print(format_table(table(figures)))
+    return 0
+
+
+def _progress() -> Callable[[str], None]:
+    """Each phase as it starts, with the time so far: building a million takes minutes."""
+    start = perf_counter()
+
+    def say(text: str) -> None:
+        print(f"bench: [{perf_counter() - start:7.1f} s] {text}", file=sys.stderr, flush=True)
+
+    return say
+
+
+def table(figures: BenchFigures) -> list[Row]:
+    """The rows of the report: measure, kiosk, plain SQLite, SQLCipher, target."""
+    kiosk, plain, cipher = figures.kiosk, figures.plain, figures.sqlcipher
+    missing = "not installed (pip install '.[bench]')"
+
+    def each(show: Callable[[Column], str]) -> tuple[str, str, str]:
+        return show(kiosk), show(plain), missing if cipher is None else show(cipher)
+
+    def latency(pick: Callable[[Latency], float]) -> Callable[[Column], str]:
+        return lambda column: f"{pick(column.lookup):,.1f} µs"
+
+    name = "SQLCipher" if figures.sqlcipher_version is None else figures.sqlcipher_version
+    changes = f"{figures.edited:,} edited + {figures.deleted:,} deleted"
+    return [
+        ("measure", "kiosk", "plain SQLite", f"SQLCipher ({name})", "target"),
+        ("members stored by the full sync", *each(lambda c: f"{c.members:,}"), ""),
+        ("full sync time", *each(lambda c: _seconds(c.full_seconds)), ""),
+        ("full sync rate", *each(lambda c: f"{c.records_per_second:,.0f} records/s"), ""),
+        (
+            "full sync / plain SQLite",
+            *each(lambda c: f"{figures.full_ratio(c):.2f}x"),
+            f"<= {FULL_RATIO_TARGET:.1f}x",
+        ),
+        ("  of which: opening the bundle", NONE, _seconds(figures.read_seconds), NONE, "info"),
+        ("peak RSS, full sync", _mb(figures.sync_peak_rss), NONE, NONE, f"< {RSS_TARGET_MB} MB"),
+        (
+            f"incremental: {changes}",
+            *each(lambda c: _seconds(c.incremental_seconds)),
+            f"< {INCREMENTAL_TARGET_S:.0f} s",
+        ),
+        (
+            "  less the child's start-up",
+            _seconds(kiosk.incremental_seconds - figures.startup_seconds),
+            NONE,
+            NONE,
+            "info",
+        ),
+        ("  child start-up alone", _seconds(figures.startup_seconds), NONE, NONE, "info"),
+        ("peak RSS, incremental", _mb(figures.incremental_peak_rss), NONE, NONE, "info"),
+        ("members after the incremental", *each(lambda c: f"{c.members_after:,}"), ""),
+        (f"lookup p50 ({figures.lookups:,} NIKs)", *each(latency(lambda t: t.p50)), ""),
+        ("lookup p99", *each(latency(lambda t: t.p99)), f"< {LOOKUP_P99_TARGET_US:,} µs"),
+        ("lookup max", *each(latency(lambda t: t.max)), ""),
+        ("  found", *each(lambda c: f"{c.lookup.found:,}"), f"{figures.lookups:,}"),
+        ("size on disk (db + WAL)", *each(lambda c: _mib(c.size_bytes)), ""),
+        ("snapshot bundle", _mib(figures.snapshot_bytes), NONE, NONE, "info"),
+        ("delta bundle", _mib(figures.delta_bytes), NONE, NONE, "info"),
+        ("publish the snapshot", _seconds(figures.publish_seconds), NONE, NONE, "info"),
+        ("publish the delta", _seconds(figures.delta_publish_seconds), NONE, NONE, "info"),
+        ("write the members file", _seconds(figures.generate_seconds), NONE, NONE, "info"),
+        ("peak RSS of the bench itself", _mb(figures.bench_peak_rss), NONE, NONE, "info"),
+    ]
+
+
+def format_table(rows: list[Row]) -> str:
+    """Plain text under a ruled heading; the three figures' columns right-aligned."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+
+    def line(row: Row, figures: bool) -> str:
+        cells = (
+            cell.rjust(width) if figures and 1 <= i <= 3 else cell.ljust(width)
+            for i, (cell, width) in enumerate(zip(row, widths, strict=True))
+        )
+        return " | ".join(cells).rstrip()
+
+    heading, *body = rows
+    rule = "-+-".join("-" * width for width in widths)
+    return "\n".join([line(heading, False), rule, *(line(row, True) for row in body)])
+
+
+def _seconds(value: float) -> str:
+    return f"{value:,.2f} s"
+
+
+def _mb(value: int) -> str:
+    return f"{value / 1e6:,.1f} MB"
+
+
+def _mib(value: int) -> str:
+    return f"{value / 2**20:,.1f} MiB"

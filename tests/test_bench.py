@@ -1,0 +1,86 @@
+"""``kiosk bench`` end to end on a small feed: the figures are real, and the cache stays sealed.
+
+Times are too noisy here to assert on; what is checked is that every phase ran
+against the same members and counted what it should.
+"""
+
+import json
+from itertools import islice
+from pathlib import Path
+
+import pytest
+
+from kiosk.bench import BenchLayout
+from kiosk.cli import main
+from kiosk.demo import read_members
+
+MEMBERS = 1500
+CHANGES = 150
+LOOKUPS = 200
+
+
+def test_bench_measures_every_store_on_the_same_rows(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "b"
+    argv = ["bench", "--members", str(MEMBERS), "--changes", str(CHANGES)]
+    code = main([*argv, "--lookups", str(LOOKUPS), "--json", "--dir", str(root)], environ={})
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "kiosk sync" in err
+    figures = json.loads(out)
+
+    deleted = figures["deleted"]
+    assert deleted == CHANGES // 10
+    assert figures["edited"] == CHANGES - deleted
+    assert figures["lookups"] == LOOKUPS
+    columns = [figures["kiosk"], figures["plain"]]
+    assert figures["sqlcipher"] is not None, "the test extra installs sqlcipher3"
+    columns.append(figures["sqlcipher"])
+    for column in columns:
+        assert column["members"] == MEMBERS
+        assert column["members_after"] == MEMBERS - deleted
+        assert column["size_bytes"] > 0
+        assert column["full_seconds"] > 0
+        assert column["records_per_second"] > 0
+        lookup = column["lookup"]
+        assert lookup["found"] == LOOKUPS
+        assert 0 < lookup["p50"] <= lookup["p99"] <= lookup["max"]
+    assert figures["ratios"]["kiosk_to_plain"] > 0
+    assert figures["snapshot_bytes"] > figures["delta_bytes"] > 0
+    assert figures["sync_peak_rss"] > 0
+    assert figures["incremental_peak_rss"] > 0
+    assert figures["sqlcipher_version"]
+
+    layout = BenchLayout(root)
+    niks = [row["nik"].encode() for row in islice(read_members(layout.members_file), LOOKUPS)]
+    plain = layout.plain.read_bytes()
+    assert all(nik in plain for nik in niks), "the baseline stores NIKs as they are"
+    cache = layout.kiosk / "cache.db"
+    for stored in (cache, cache.with_name("cache.db-wal")):
+        if stored.exists():
+            data = stored.read_bytes()
+            assert not [nik for nik in niks if nik in data]
+
+
+def test_bench_refuses_a_directory_in_use(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "something").write_text("")
+    code = main(["bench", "--members", "10", "--changes", "1", "--dir", str(tmp_path)], environ={})
+    assert code == 2
+    assert "is not empty" in capsys.readouterr().err
+    assert [path.name for path in tmp_path.iterdir()] == ["something"]
+
+
+@pytest.mark.parametrize(
+    ("members", "changes", "lookups"), [(0, 1, 1), (10, 0, 1), (10, 11, 1), (10, 1, 0)]
+)
+def test_bench_refuses_counts_it_cannot_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], members: int, changes: int, lookups: int
+) -> None:
+    argv = ["bench", "--members", str(members), "--changes", str(changes)]
+    code = main([*argv, "--lookups", str(lookups), "--dir", str(tmp_path / "b")], environ={})
+    assert code == 2
+    assert "Invalid counts" in capsys.readouterr().err
+    assert not (tmp_path / "b").exists()
