@@ -3,17 +3,31 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-test
+RUN_STAMP := $(VENV)/.installed-run
+DEMO_DIR ?= demo
+DEMO_MEMBERS ?= 5000
 
-.PHONY: test check clean
+.PHONY: test check demo clean
 
-$(STAMP): pyproject.toml
+$(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
 		|| { echo "make: Python 3.11 or newer is needed as $(PYTHON)" >&2; exit 1; }
 	@$(PYTHON) -m venv $(VENV) \
 		|| { echo "make: cannot create $(VENV); on Debian: apt-get install python3-venv" >&2; exit 1; }
 	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(RUN_STAMP): pyproject.toml $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(STAMP): pyproject.toml $(VENV)/bin/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $@
+
+## demo: build (once) a demo feed of synthetic members and a kiosk synced from it
+demo: $(RUN_STAMP)
+	$(BIN)/kiosk demo --no-ui --dir $(DEMO_DIR) --members $(DEMO_MEMBERS)
+	@echo "The kiosk command is $(BIN)/kiosk; the kiosk screens arrive with the UI issue."
 
 ## test: lint, type-check and run the whole test suite
 test: check
@@ -26,4 +40,4 @@ check: $(STAMP)
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) $(DEMO_DIR) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -117,6 +117,22 @@ def install_kiosk(directory: Path, layout: FeedLayout, source: str) -> Path:
     return config_path
 
 
+def open_demo(directory: Path, now: datetime) -> Demo | None:
+    """A demo built earlier in ``directory``, or None when there is none."""
+    members_file = directory / "members.csv"
+    config = directory / "kiosk" / "kiosk.toml"
+    if not (members_file.is_file() and config.is_file()):
+        return None
+    return Demo(
+        root=directory,
+        members_file=members_file,
+        feed=FeedLayout(directory / "feed"),
+        config=config,
+        samples=samples(members_file, now.date()),
+        sync=None,
+    )
+
+
 def sync_demo(config_path: Path, now: datetime) -> SyncResult:
     config = load_config(config_path)
     master = read_key_file(config.master_key_file or config_path.parent / "master.key")

@@ -106,6 +106,7 @@ def _member_json(member: Member, status: MemberStatus) -> dict[str, Any]:
             "payer": contributions.payer.value,
         },
         "advice": [advice.as_dict() for advice in status.advice],
+        "card": member.card or None,
     }
 
 
@@ -145,6 +146,7 @@ def _print_member(member: Member, status: MemberStatus) -> None:
         ("Programmes", " ".join(program.value for program in status.programs) or "-"),
         ("JHT balance", balance),
         ("Updated", member.updated_at.isoformat(timespec="seconds")),
+        ("Card", member.card or "-"),
     ]
     for label, value in lines:
         print(f"{label + ':':<15}{value}")

@@ -4,14 +4,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from kiosk.cli import Invocation, Subparsers, add_command, print_json
-from kiosk.demo import build_demo
+from kiosk.demo import build_demo, open_demo
 
 
 def register(subparsers: Subparsers) -> None:
     demo = add_command(
         subparsers, "demo", _demo, "build a demo feed of synthetic members, a kiosk and its cache"
     )
-    demo.add_argument("--dir", required=True, type=Path, metavar="DIR", help="an empty directory")
+    demo.add_argument(
+        "--dir",
+        required=True,
+        type=Path,
+        metavar="DIR",
+        help="an empty directory, or one holding a demo built before (it is reused)",
+    )
     demo.add_argument("--members", type=int, default=5000, metavar="N", help="(%(default)s)")
     demo.add_argument(
         "--no-ui",
@@ -21,7 +27,8 @@ def register(subparsers: Subparsers) -> None:
 
 
 def _demo(run: Invocation) -> int:
-    demo = build_demo(run.args.dir, run.args.members, datetime.now(UTC))
+    now = datetime.now(UTC)
+    demo = open_demo(run.args.dir, now) or build_demo(run.args.dir, run.args.members, now)
     if run.args.json:
         print_json(
             {
@@ -34,7 +41,11 @@ def _demo(run: Invocation) -> int:
             }
         )
         return 0
-    print(f"Demo built in {demo.root}: {run.args.members:,} synthetic members, synced.")
+    if demo.sync is None:
+        print(f"Using the demo already built in {demo.root} (delete it to build a new one).")
+    else:
+        members = demo.sync.applied[-1].total
+        print(f"Demo built in {demo.root}: {members:,} synthetic members, published and synced.")
     print(f"Kiosk configuration: {demo.config}")
     print("Members to try (NIK, mother's maiden name to verify):")
     for sample in demo.samples:
