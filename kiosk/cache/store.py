@@ -70,8 +70,8 @@ class FeedCursor:
 class ApplyResult:
     upserted: int
     deleted: int
-    total: int
-    """Members in the cache afterwards."""
+    total: int | None
+    """Members in the cache afterwards, counted after a snapshot only: a count is a full scan."""
 
 
 @dataclass(frozen=True)
@@ -255,7 +255,7 @@ class Cache:
                     "state = excluded.state, synced_at = excluded.synced_at",
                     [cursor.sequence, cursor.state, cursor.synced_at.isoformat()],
                 )
-            total = self._count()
+            total = self._count() if replace else None
         self.checkpoint()
         return ApplyResult(upserted, deleted, total)
 

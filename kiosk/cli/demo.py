@@ -44,8 +44,7 @@ def _demo(run: Invocation) -> int:
     if demo.sync is None:
         print(f"Using the demo already built in {demo.root} (delete it to build a new one).")
     else:
-        members = demo.sync.applied[-1].total
-        print(f"Demo built in {demo.root}: {members:,} synthetic members, published and synced.")
+        print(f"Demo built in {demo.root}: {run.args.members:,} synthetic members, synced.")
     print(f"Kiosk configuration: {demo.config}")
     print("Members to try (NIK, mother's maiden name to verify):")
     for sample in demo.samples:

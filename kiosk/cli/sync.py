@@ -59,7 +59,8 @@ def _summary(result: SyncResult) -> str:
     ]
     last = result.applied[-1]
     before = result.before.sequence if result.before else "none"
-    lines.append(f"Feed sequence {before} -> {last.bundle.sequence}; {last.total:,} members.")
+    members = "" if last.total is None else f"; {last.total:,} members"
+    lines.append(f"Feed sequence {before} -> {last.bundle.sequence}{members}.")
     return "\n".join(lines)
 
 

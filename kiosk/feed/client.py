@@ -53,7 +53,7 @@ class Applied:
     bundle: BundleRef
     upserted: int
     deleted: int
-    total: int
+    total: int | None
 
 
 @dataclass(frozen=True)
