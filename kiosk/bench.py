@@ -5,7 +5,7 @@ fetching over HTTP from 127.0.0.1, so its time and peak memory are what a
 deployed kiosk would see, interpreter start-up included. The baselines read the
 very same snapshot bundle and store its rows with no crypto of their own (plain
 SQLite) or with page encryption (SQLCipher, the peer a user might pick), with
-the cache's own pragmas, so that the ratio isolates what the kiosk's sealing costs.
+the cache's own pragmas: the ratio is what fetching, verifying and sealing add.
 Every file is streamed: a million members never sit in memory, here or in the child.
 
 Layout of the benchmark directory (see :class:`BenchLayout`)::
@@ -17,7 +17,6 @@ Layout of the benchmark directory (see :class:`BenchLayout`)::
     sqlcipher.db    the SQLCipher peer, when sqlcipher3 is installed
 """
 
-import json
 import math
 import os
 import random
@@ -38,7 +37,7 @@ from time import perf_counter, perf_counter_ns
 from kiosk.cache import Cache
 
 # The baselines use the cache's own settings, by construction, so only the crypto differs.
-from kiosk.cache.store import _PRAGMAS as CACHE_PRAGMAS
+from kiosk.cache.store import PRAGMAS as CACHE_PRAGMAS
 from kiosk.central.publish import publish
 from kiosk.central.repository import FeedLayout, init_feed
 from kiosk.central.serve import make_server
@@ -57,6 +56,7 @@ SAMPLE_SEED = 20261125
 DELETED_SHARE = 10
 """One change in this many deletes a member; the others edit one."""
 STARTUP_RUNS = 3
+"""A child's start-up is the best of this many runs: noise only ever adds to it."""
 PLAIN = "plain SQLite"
 SQLCIPHER = "SQLCipher"
 _CREATE = "CREATE TABLE members (nik BLOB PRIMARY KEY, mother BLOB, record BLOB) WITHOUT ROWID"
@@ -131,7 +131,7 @@ class Column:
     """Rows after the incremental changes."""
     lookup: Latency
     size_bytes: int
-    """The database file and its WAL after the full load."""
+    """The database file and its WAL, once the incremental changes are in."""
 
     @property
     def records_per_second(self) -> float:
@@ -196,7 +196,6 @@ class _Store:
 class _Child:
     seconds: float
     peak_rss: int
-    stdout: str
 
 
 @dataclass(frozen=True)
@@ -248,6 +247,7 @@ def run_bench(layout: BenchLayout, options: BenchOptions, say: Say) -> BenchFigu
         install_kiosk(layout.kiosk, feed, url)
         say(f"kiosk sync: the full snapshot from {url}")
         full = _run_child(_sync_command(layout))
+        kiosk_members = _kiosk_count(layout)
         say("reading the snapshot's frames without storing them")
         read_seconds = _timed(lambda: _read_only(snapshot, fleet_key))
         loaded: dict[str, tuple[float, int]] = {}
@@ -270,16 +270,15 @@ def run_bench(layout: BenchLayout, options: BenchOptions, say: Say) -> BenchFigu
         )
         say("kiosk sync: the delta")
         incremental = _run_child(_sync_command(layout))
+    kiosk_after = _kiosk_count(layout)
+    kiosk_size = _disk_bytes(load_config(layout.config).cache_path)
     applied: dict[str, tuple[float, int]] = {}
     for store in stores:
         say(f"{store.label}: applying the delta")
         applied[store.label] = _apply_delta(store, delta, fleet_key)
 
     say(f"looking up {len(sample):,} members in each store")
-    config = load_config(layout.config)
-    kiosk_size = _disk_bytes(config.cache_path)
-    master = read_key_file(config.master_key_file or layout.kiosk / "master.key")
-    with Cache.open(config.cache_path, master) as cache:
+    with _kiosk_cache(layout) as cache:
         kiosk_lookup = _kiosk_lookups(cache, sample, today)
     keys = [nik.encode() for nik in sample]
     columns = {
@@ -293,7 +292,7 @@ def run_bench(layout: BenchLayout, options: BenchOptions, say: Say) -> BenchFigu
         )
         for store in stores
     }
-    cipher = stores[1] if len(stores) > 1 else None
+    cipher = next((store for store in stores if store.label == SQLCIPHER), None)
     return BenchFigures(
         directory=str(layout.root),
         members=options.members,
@@ -312,9 +311,9 @@ def run_bench(layout: BenchLayout, options: BenchOptions, say: Say) -> BenchFigu
         bench_peak_rss=_own_peak_rss(),
         kiosk=Column(
             full_seconds=full.seconds,
-            members=_synced_members(full.stdout),
+            members=kiosk_members,
             incremental_seconds=incremental.seconds,
-            members_after=_synced_members(incremental.stdout),
+            members_after=kiosk_after,
             lookup=kiosk_lookup,
             size_bytes=kiosk_size,
         ),
@@ -335,16 +334,22 @@ def _check(root: Path, options: BenchOptions) -> None:
     root.mkdir(parents=True, exist_ok=True)
 
 
+def _settle() -> None:
+    """Flush what earlier phases wrote: no phase should pay in its fsyncs for another's writes."""
+    os.sync()
+
+
 def _timed(action: Callable[[], object]) -> float:
+    _settle()
     start = perf_counter()
     action()
     return perf_counter() - start
 
 
 def _bundle(feed: FeedLayout, kind: BundleKind) -> Path:
-    """The newest bundle of a kind in the feed's targets (stored as ``<sha256>.<name>``)."""
-    found = sorted(feed.targets.glob(f"*.{kind}-*.bundle"), key=lambda path: path.name[65:])
-    return found[-1]
+    """The newest bundle of a kind in the feed's targets, stored as ``<sha256>.<name>``."""
+    found = feed.targets.glob(f"*.{kind}-*.bundle")
+    return max(found, key=lambda path: path.name.partition(".")[2])
 
 
 @contextmanager
@@ -369,23 +374,22 @@ def _run_child(argv: Sequence[str]) -> _Child:
     """Run a command to its end: wall time, and its own peak RSS from ``wait4``.
 
     ``wait4`` gives this child's figure alone; ``RUSAGE_CHILDREN`` would give the
-    largest of every child so far. Output goes to files: a pipe could fill and stall it.
+    largest of every child so far. Errors go to a file: a pipe could fill and stall it.
     """
     environ = {k: v for k, v in os.environ.items() if k != "CREDENTIALS_DIRECTORY"}
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    with tempfile.TemporaryFile() as err:
+        _settle()
         start = perf_counter()
         child = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-            argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=environ
+            argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err, env=environ
         )
         _, status, usage = os.wait4(child.pid, 0)
         seconds = perf_counter() - start
         child.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
         err.seek(0)
-        stdout = out.read().decode(errors="replace")
         stderr = err.read().decode(errors="replace")
     if child.returncode != 0:
-        lines = [line for line in stderr.splitlines() if line.strip()]
+        lines = [line.removeprefix("kiosk: ") for line in stderr.splitlines() if line.strip()]
         raise KioskError(
             msg(
                 "bench.child_failed",
@@ -394,7 +398,7 @@ def _run_child(argv: Sequence[str]) -> _Child:
                 reason=lines[-1] if lines else "-",
             )
         )
-    return _Child(seconds, _rss_bytes(usage.ru_maxrss), stdout)
+    return _Child(seconds, _rss_bytes(usage.ru_maxrss))
 
 
 def _rss_bytes(maxrss: int) -> int:
@@ -406,10 +410,17 @@ def _own_peak_rss() -> int:
     return _rss_bytes(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
-def _synced_members(stdout: str) -> int:
-    """Members in the cache as ``kiosk sync --json`` reports them after its last bundle."""
-    applied = json.loads(stdout)["applied"]
-    return int(applied[-1]["members"]) if applied else 0
+def _kiosk_cache(layout: BenchLayout) -> Cache:
+    """The kiosk's cache opened with its own key, as ``kiosk lookup`` would."""
+    config = load_config(layout.config)
+    master = read_key_file(config.master_key_file or layout.kiosk / "master.key")
+    return Cache.open(config.cache_path, master)
+
+
+def _kiosk_count(layout: BenchLayout) -> int:
+    """Counted here, untimed: a sync counts after a snapshot only (a count is a full scan)."""
+    with _kiosk_cache(layout) as cache:
+        return cache.count()
 
 
 def _disk_bytes(database: Path) -> int:
@@ -447,6 +458,7 @@ def _connected(store: _Store) -> sqlite3.Connection:
 
 def _load(store: _Store, bundle: Path, fleet_key: bytes) -> tuple[float, int]:
     """The snapshot's rows inserted as the feed orders them, in one transaction; (seconds, rows)."""
+    _settle()
     start = perf_counter()
     db = _connected(store)
     try:
@@ -464,6 +476,7 @@ def _load(store: _Store, bundle: Path, fleet_key: bytes) -> tuple[float, int]:
 
 def _apply_delta(store: _Store, bundle: Path, fleet_key: bytes) -> tuple[float, int]:
     """Upserts and deletes by NIK in one transaction, as the kiosk applies a delta."""
+    _settle()
     start = perf_counter()
     db = _connected(store)
     try:

@@ -42,7 +42,7 @@ BATCH = 10_000
 BUSY_TIMEOUT_MS = 5000
 """How long a writer waits for another to finish before saying the cache is busy."""
 _VERIFIER = b"verifier-key"
-_PRAGMAS = (
+PRAGMAS = (  # The benchmark's plain-SQLite baselines use these too.
     "PRAGMA secure_delete = ON",
     "PRAGMA synchronous = FULL",
     "PRAGMA temp_store = MEMORY",
@@ -354,7 +354,7 @@ def _connect(path: Path, mode: str) -> Database:
     uri = f"file:{urllib.parse.quote(str(path))}?mode={mode}"
     db = Database(sqlite3.connect(uri, uri=True), recursive_triggers=False, execute_plugins=False)
     try:
-        for pragma in _PRAGMAS:
+        for pragma in PRAGMAS:
             db.execute(pragma)
         db.enable_wal()
     except BaseException:

@@ -7,9 +7,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from time import perf_counter
+from typing import TYPE_CHECKING
 
-from kiosk.bench import BenchFigures, BenchLayout, BenchOptions, Column, Latency, run_bench
 from kiosk.cli import Invocation, Subparsers, add_command, print_json
+
+if TYPE_CHECKING:
+    from kiosk.bench import BenchFigures, Column, Latency
 
 FULL_RATIO_TARGET = 2.0
 RSS_TARGET_MB = 200
@@ -44,6 +47,9 @@ def register(subparsers: Subparsers) -> None:
 
 
 def _bench(run: Invocation) -> int:
+    # Imported here, not above: every command's start-up, a measured sync's included, would pay.
+    from kiosk.bench import BenchLayout, BenchOptions, run_bench
+
     args = run.args
     temporary = args.dir is None
     root = Path(tempfile.mkdtemp(prefix="kiosk-bench-")) if temporary else args.dir
@@ -72,15 +78,15 @@ def _progress() -> Callable[[str], None]:
     return say
 
 
-def table(figures: BenchFigures) -> list[Row]:
+def table(figures: "BenchFigures") -> list[Row]:
     """The rows of the report: measure, kiosk, plain SQLite, SQLCipher, target."""
     kiosk, plain, cipher = figures.kiosk, figures.plain, figures.sqlcipher
     missing = "not installed (pip install '.[bench]')"
 
-    def each(show: Callable[[Column], str]) -> tuple[str, str, str]:
+    def each(show: Callable[["Column"], str]) -> tuple[str, str, str]:
         return show(kiosk), show(plain), missing if cipher is None else show(cipher)
 
-    def latency(pick: Callable[[Latency], float]) -> Callable[[Column], str]:
+    def latency(pick: Callable[["Latency"], float]) -> Callable[["Column"], str]:
         return lambda column: f"{pick(column.lookup):,.1f} µs"
 
     name = "SQLCipher" if figures.sqlcipher_version is None else figures.sqlcipher_version
