@@ -48,14 +48,12 @@ from pathlib import Path
 import base45
 import cbor2
 import qrcode
-import zxingcpp
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
     Ed25519PublicKey,
 )
 from cryptography.hazmat.primitives.serialization import load_pem_private_key, load_pem_public_key
-from PIL import Image
 
 from kiosk.errors import InvalidInputError, KeyMaterialError
 from kiosk.i18n import Message, msg
@@ -340,7 +338,14 @@ def load_card_public_key(path: Path) -> Ed25519PublicKey:
 
 
 def read_card_image(path: Path) -> str:
-    """The card text from a photo or picture of its QR code."""
+    """The card text from a photo or picture of its QR code.
+
+    The image libraries load here, not with the module: a kiosk shows cards
+    and never reads photos, and every ``kiosk`` command would pay for them.
+    """
+    import zxingcpp
+    from PIL import Image
+
     try:
         with Image.open(path) as image:
             gray = image.convert("L")
