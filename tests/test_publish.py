@@ -12,6 +12,7 @@ import pytest
 from kiosk.central.publish import CARD_LIFETIME, CARD_RENEWAL
 from kiosk.cli import main
 from kiosk.demo import build_demo, write_members
+from kiosk.keys import write_new_key
 from tests.sites import Site, expected_contents
 from tests.test_sync import changed
 
@@ -152,3 +153,14 @@ def test_a_missing_members_file_is_one_sentence(site: Site, tmp_path: Path) -> N
     assert (code, out) == (2, "")
     assert err.startswith("kiosk: ")
     assert "does not exist" in err
+
+
+def test_a_state_written_under_another_fleet_key_is_one_sentence(site: Site) -> None:
+    fleet = site.layout.fleet_key
+    fleet.unlink()
+    write_new_key(fleet)
+    write_members(site.members_file, site.rows()[1:])
+    code, out, err = publish_cli(site, site.members_file)
+    assert (code, out) == (1, "")
+    assert "another fleet key" in err
+    assert "Traceback" not in err

@@ -28,6 +28,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from kiosk.cache.sealing import normalise_name
@@ -188,8 +189,9 @@ def _lock(layout: FeedLayout) -> Iterator[None]:
 class _State:
     """What the feed holds now, keyed and sealed; one transaction per publish."""
 
-    def __init__(self, db: sqlite3.Connection, key: bytes) -> None:
+    def __init__(self, db: sqlite3.Connection, key: bytes, path: Path) -> None:
         self.db = db
+        self._path = path
         self._key = key
         self._aead = AESGCM(key)
         meta = dict(db.execute("SELECT name, value FROM meta"))
@@ -216,7 +218,7 @@ class _State:
             )
             db.execute("BEGIN IMMEDIATE")
             try:
-                yield cls(db, derive_key(fleet_key, "central-state"))
+                yield cls(db, derive_key(fleet_key, "central-state"), path)
             finally:
                 if db.in_transaction:
                     db.execute("ROLLBACK")
@@ -235,7 +237,10 @@ class _State:
         return nonce + self._aead.encrypt(nonce, plain, key)
 
     def open_entry(self, key: bytes, sealed: bytes) -> tuple[bytes, bytes, bytes]:
-        plain = self._aead.decrypt(sealed[:_NONCE], sealed[_NONCE:], key)
+        try:
+            plain = self._aead.decrypt(sealed[:_NONCE], sealed[_NONCE:], key)
+        except InvalidTag:
+            raise KioskError(msg("publish.state_key", path=self._path)) from None
         (size,) = _U16.unpack_from(plain, 16)
         return plain[:16], plain[18 : 18 + size], plain[18 + size :]
 
