@@ -42,7 +42,7 @@ from kiosk.central.publish import publish
 from kiosk.central.repository import FeedLayout, init_feed
 from kiosk.central.serve import make_server
 from kiosk.config import load_config
-from kiosk.demo import DEMO_SEED, install_kiosk, read_members, write_members
+from kiosk.demo import DEMO_SEED, DemoLayout, install_kiosk, read_members, write_members
 from kiosk.errors import InvalidInputError, KioskError
 from kiosk.feed.bundle import BundleKind, BundleReader
 from kiosk.i18n import msg
@@ -72,24 +72,8 @@ Say = Callable[[str], None]
 
 
 @dataclass(frozen=True)
-class BenchLayout:
-    root: Path
-
-    @property
-    def members_file(self) -> Path:
-        return self.root / "members.csv"
-
-    @property
-    def feed(self) -> FeedLayout:
-        return FeedLayout(self.root / "feed")
-
-    @property
-    def kiosk(self) -> Path:
-        return self.root / "kiosk"
-
-    @property
-    def config(self) -> Path:
-        return self.kiosk / "kiosk.toml"
+class BenchLayout(DemoLayout):
+    """The demo's tree, plus the baselines' databases."""
 
     @property
     def plain(self) -> Path:

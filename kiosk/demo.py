@@ -49,6 +49,33 @@ work_dir = "feed-work"
 
 
 @dataclass(frozen=True)
+class DemoLayout:
+    """Where a demo keeps its parts; the benchmark and the tests build the same tree."""
+
+    root: Path
+
+    @property
+    def members_file(self) -> Path:
+        return self.root / "members.csv"
+
+    @property
+    def feed(self) -> FeedLayout:
+        return FeedLayout(self.root / "feed")
+
+    @property
+    def kiosk(self) -> Path:
+        return self.root / "kiosk"
+
+    @property
+    def config(self) -> Path:
+        return self.kiosk / "kiosk.toml"
+
+    @property
+    def cache_path(self) -> Path:
+        return self.kiosk / "cache.db"
+
+
+@dataclass(frozen=True)
 class Sample:
     """A member to try at the demo kiosk, with the answer that verifies them."""
 
@@ -88,11 +115,12 @@ def build_demo(
         raise InvalidInputError(msg("demo.not_empty", path=directory))
     directory.mkdir(parents=True, exist_ok=True)
     today = now.date()
-    members_file = directory / "members.csv"
+    paths = DemoLayout(directory)
+    members_file = paths.members_file
     write_members(members_file, synthetic_rows(members, seed=DEMO_SEED, today=today))
-    layout = init_feed(directory / "feed", now)
+    layout = init_feed(paths.feed.root, now)
     publish(layout.root, members_file, now=now)
-    config_path = install_kiosk(directory / "kiosk", layout, source or "../feed/repository")
+    config_path = install_kiosk(paths.kiosk, layout, source or "../feed/repository")
     result = sync_demo(config_path, now) if sync else None
     return Demo(
         root=directory,
@@ -119,16 +147,15 @@ def install_kiosk(directory: Path, layout: FeedLayout, source: str) -> Path:
 
 def open_demo(directory: Path, now: datetime) -> Demo | None:
     """A demo built earlier in ``directory``, or None when there is none."""
-    members_file = directory / "members.csv"
-    config = directory / "kiosk" / "kiosk.toml"
-    if not (members_file.is_file() and config.is_file()):
+    paths = DemoLayout(directory)
+    if not (paths.members_file.is_file() and paths.config.is_file()):
         return None
     return Demo(
         root=directory,
-        members_file=members_file,
-        feed=FeedLayout(directory / "feed"),
-        config=config,
-        samples=samples(members_file, now.date()),
+        members_file=paths.members_file,
+        feed=paths.feed,
+        config=paths.config,
+        samples=samples(paths.members_file, now.date()),
         sync=None,
     )
 

@@ -15,33 +15,13 @@ from kiosk.central.publish import PublishResult, publish
 from kiosk.central.repository import FeedLayout
 from kiosk.central.serve import FeedServer, make_server
 from kiosk.cli import main
-from kiosk.demo import read_members, write_members
+from kiosk.demo import DemoLayout, read_members, write_members
 from kiosk.keys import read_key_file
 
 
 @dataclass(frozen=True)
-class Site:
-    root: Path
-
-    @property
-    def layout(self) -> FeedLayout:
-        return FeedLayout(self.root / "feed")
-
-    @property
-    def kiosk(self) -> Path:
-        return self.root / "kiosk"
-
-    @property
-    def config(self) -> Path:
-        return self.kiosk / "kiosk.toml"
-
-    @property
-    def members_file(self) -> Path:
-        return self.root / "members.csv"
-
-    @property
-    def cache_path(self) -> Path:
-        return self.kiosk / "cache.db"
+class Site(DemoLayout):
+    """A demo tree with the operations the tests play on it."""
 
     def copy_to(self, root: Path) -> "Site":
         shutil.copytree(self.root, root)
@@ -59,7 +39,7 @@ class Site:
     ) -> PublishResult:
         if rows is not None:
             write_members(self.members_file, rows)
-        return publish(self.layout.root, self.members_file, full=full, now=now or datetime.now(UTC))
+        return publish(self.feed.root, self.members_file, full=full, now=now or datetime.now(UTC))
 
     def sync(self, *options: str) -> tuple[int, str, str]:
         """``kiosk sync`` in-process: exit code, standard output, standard error."""

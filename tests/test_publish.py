@@ -33,14 +33,14 @@ def site(template: Site, tmp_path: Path) -> Site:
 
 def publish_cli(site: Site, members: Path, *options: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
-    argv = ["central", "publish", "--dir", str(site.layout.root), "--members", str(members)]
+    argv = ["central", "publish", "--dir", str(site.feed.root), "--members", str(members)]
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = main([*argv, *options], environ={})
     return code, out.getvalue(), err.getvalue()
 
 
 def listing(site: Site) -> list[str]:
-    return sorted(path.name for path in site.layout.repository.rglob("*"))
+    return sorted(path.name for path in site.feed.repository.rglob("*"))
 
 
 def test_bad_rows_are_reported_by_line_and_nothing_is_published(site: Site) -> None:
@@ -112,7 +112,7 @@ def test_full_prunes_older_bundles(site: Site) -> None:
     assert code == 0
     assert f"Published snapshot 3: 0 stored, 0 removed; {MEMBERS:,} members" in out
     assert "Pruned 2 older bundle(s)." in out
-    bundles = sorted(p.name.split(".", 1)[1] for p in site.layout.targets.glob("*.bundle"))
+    bundles = sorted(p.name.split(".", 1)[1] for p in site.feed.targets.glob("*.bundle"))
     assert bundles == ["snapshot-00000003.bundle"]
 
 
@@ -124,7 +124,7 @@ def test_cards_near_expiry_are_signed_again(site: Site) -> None:
 
 
 def test_an_interrupted_publish_is_caught_and_full_recovers(site: Site, tmp_path: Path) -> None:
-    state = site.layout.central / "state.db"
+    state = site.feed.central / "state.db"
     shutil.copyfile(state, tmp_path / "state.db")
     site.publish(changed(site.rows(), 2))
     # As if the publisher died after the feed took the bundle but before its state committed.
@@ -141,7 +141,7 @@ def test_an_interrupted_publish_is_caught_and_full_recovers(site: Site, tmp_path
 
 
 def test_the_publisher_state_holds_no_member_data_in_the_clear(site: Site) -> None:
-    data = b"".join(p.read_bytes() for p in site.layout.central.glob("state.db*"))
+    data = b"".join(p.read_bytes() for p in site.feed.central.glob("state.db*"))
     rows = site.rows()
     needles = [row[column] for row in rows[:50] for column in ("nik", "name", "mother_name")]
     assert rows[0]["nik"].encode() in (site.members_file.read_bytes())
@@ -156,7 +156,7 @@ def test_a_missing_members_file_is_one_sentence(site: Site, tmp_path: Path) -> N
 
 
 def test_a_state_written_under_another_fleet_key_is_one_sentence(site: Site) -> None:
-    fleet = site.layout.fleet_key
+    fleet = site.feed.fleet_key
     fleet.unlink()
     write_new_key(fleet)
     write_members(site.members_file, site.rows()[1:])

@@ -54,12 +54,12 @@ def changed(rows: list[dict[str, str]], count: int) -> list[dict[str, str]]:
 
 
 def target_file(site: Site, name: str) -> Path:
-    (path,) = site.layout.targets.glob(f"*.{name}")
+    (path,) = site.feed.targets.glob(f"*.{name}")
     return path
 
 
 def test_first_sync_over_http_stores_every_member_and_their_cards(site: Site) -> None:
-    with serving(site.layout) as server:
+    with serving(site.feed) as server:
         code, out, err = site.sync("--source", server.url)
     assert code == 0, err
     assert "snapshot 1" in out
@@ -111,10 +111,10 @@ def test_a_delta_updates_and_deletes_members(synced: Site) -> None:
 
 
 def test_publishing_the_same_file_twice_publishes_nothing(synced: Site) -> None:
-    versions = sorted(path.name for path in synced.layout.metadata.iterdir())
+    versions = sorted(path.name for path in synced.feed.metadata.iterdir())
     result = synced.publish()
     assert result.sequence is None
-    assert sorted(path.name for path in synced.layout.metadata.iterdir()) == versions
+    assert sorted(path.name for path in synced.feed.metadata.iterdir()) == versions
     assert synced.sync()[1].startswith("Up to date")
 
 
@@ -124,7 +124,7 @@ def test_a_kiosk_behind_pruned_deltas_takes_the_newest_snapshot(synced: Site) ->
     synced.publish(changed(rows, 4), full=True)
     final = changed(rows, 9)
     synced.publish(final)
-    assert sorted(p.name.split(".", 1)[1] for p in synced.layout.targets.glob("*.bundle")) == [
+    assert sorted(p.name.split(".", 1)[1] for p in synced.feed.targets.glob("*.bundle")) == [
         "delta-00000004.bundle",
         "snapshot-00000003.bundle",
     ]
@@ -159,7 +159,7 @@ def test_a_damaged_bundle_is_refused(synced: Site, damage: Callable[[Path], None
 
 def test_metadata_signed_by_an_unknown_key_is_refused(synced: Site) -> None:
     synced.publish(changed(synced.rows(), 1))
-    path = synced.layout.metadata / "timestamp.json"
+    path = synced.feed.metadata / "timestamp.json"
     metadata = Metadata[Timestamp].from_file(str(path))
     metadata.signatures.clear()
     metadata.sign(CryptoSigner(Ed25519PrivateKey.generate()))
@@ -169,11 +169,11 @@ def test_metadata_signed_by_an_unknown_key_is_refused(synced: Site) -> None:
 
 def test_rollback_to_older_metadata_is_refused(synced: Site, tmp_path: Path) -> None:
     old = tmp_path / "old-metadata"
-    shutil.copytree(synced.layout.metadata, old)
+    shutil.copytree(synced.feed.metadata, old)
     synced.publish(changed(synced.rows(), 2))
     assert synced.sync()[0] == 0
-    shutil.rmtree(synced.layout.metadata)
-    shutil.copytree(old, synced.layout.metadata)
+    shutil.rmtree(synced.feed.metadata)
+    shutil.copytree(old, synced.feed.metadata)
     assert_refused(synced, RejectedError.exit_code, "older metadata")
 
 
@@ -185,12 +185,12 @@ def test_an_expired_timestamp_is_refused_as_a_frozen_feed(synced: Site) -> None:
 def test_mixing_targets_from_another_snapshot_is_refused(synced: Site) -> None:
     synced.publish(changed(synced.rows(), 2))
     versions = sorted(
-        int(path.name.split(".")[0]) for path in synced.layout.metadata.glob("*.targets.json")
+        int(path.name.split(".")[0]) for path in synced.feed.metadata.glob("*.targets.json")
     )
     newest, older = versions[-1], versions[-2]
     shutil.copyfile(
-        synced.layout.metadata / f"{older}.targets.json",
-        synced.layout.metadata / f"{newest}.targets.json",
+        synced.feed.metadata / f"{older}.targets.json",
+        synced.feed.metadata / f"{newest}.targets.json",
     )
     assert_refused(synced, RejectedError.exit_code, "signed length or hash")
 
@@ -203,7 +203,7 @@ def test_a_delta_whose_base_is_not_the_local_state_is_refused(synced: Site, tmp_
     assert synced.sync()[0] == 0
     other.publish(changed(rows, 2), full=True)
     other.publish(changed(rows, 3))
-    source = str(other.layout.repository)
+    source = str(other.feed.repository)
     assert_refused(synced, RejectedError.exit_code, "different base", "--source", source)
     before = synced.cache_digest()
     assert synced.sync("--source", source, "--snapshot")[0] == 0
@@ -220,7 +220,7 @@ def test_a_bundle_for_another_fleet_key_is_refused(synced: Site) -> None:
 
 
 def test_an_unreachable_server_is_a_plain_sentence(synced: Site) -> None:
-    with serving(synced.layout) as server:
+    with serving(synced.feed) as server:
         url = server.url
     assert_refused(synced, UnavailableError.exit_code, "cannot be reached", "--source", url)
 
