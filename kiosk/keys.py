@@ -102,9 +102,8 @@ def write_new_key(path: Path) -> MasterKey:
     return key
 
 
-def read_key_file(path: Path, source: str | None = None) -> MasterKey:
-    """Read a key file, refusing one that others than its owner could read or change."""
-    source = source or f"file {path}"
+def read_private_file(path: Path, limit: int) -> bytes:
+    """Read a secret's file, refusing a link, a non-file, or one others could read or change."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
     except FileNotFoundError:
@@ -118,24 +117,35 @@ def read_key_file(path: Path, source: str | None = None) -> MasterKey:
         if info.st_mode & 0o077:
             mode = f"{stat.S_IMODE(info.st_mode):04o}"
             raise KeyMaterialError(msg("key.too_open", path=path, mode=mode))
-        data = os.read(fd, KEY_BYTES * 4)
+        return os.read(fd, limit)
     finally:
         os.close(fd)
+
+
+def read_key_file(path: Path, source: str | None = None) -> MasterKey:
+    """Read a 32-byte key kept as hexadecimal text in a private file."""
+    data = read_private_file(path, KEY_BYTES * 4)
     try:
         text = data.decode("ascii")
     except UnicodeDecodeError:
         text = ""
-    return _decode(text, source)
+    return _decode(text, source or f"file {path}")
+
+
+def read_credential(environ: Mapping[str, str], name: str) -> MasterKey | None:
+    """A key systemd handed over with ``LoadCredential=``, if it did."""
+    credentials = environ.get("CREDENTIALS_DIRECTORY")
+    if not credentials:
+        return None
+    path = Path(credentials) / name
+    return read_key_file(path, f"credential {name}") if path.exists() else None
 
 
 def load_master_key(config: Config, environ: Mapping[str, str]) -> MasterKey:
     """systemd credentials first, then the configured key file, then (development) the
     environment."""
-    credentials = environ.get("CREDENTIALS_DIRECTORY")
-    if credentials:
-        path = Path(credentials) / CREDENTIAL_NAME
-        if path.exists():
-            return read_key_file(path, f"credential {CREDENTIAL_NAME}")
+    if (credential := read_credential(environ, CREDENTIAL_NAME)) is not None:
+        return credential
     if config.master_key_file is not None:
         return read_key_file(config.master_key_file)
     if ENV_VAR in environ:

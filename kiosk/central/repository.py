@@ -26,7 +26,6 @@ import logging
 import os
 import re
 import secrets
-import stat
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -62,7 +61,7 @@ from tuf.api.serialization import DeserializationError
 
 from kiosk.errors import InvalidInputError, KeyMaterialError, KioskError
 from kiosk.i18n import msg
-from kiosk.keys import write_new_key
+from kiosk.keys import read_private_file, write_new_key
 
 ROLES: Final = (Root.type, Targets.type, Snapshot.type, Timestamp.type)
 """The top-level roles, root first."""
@@ -75,6 +74,7 @@ _VERSIONED = re.compile(r"(\d+)\.(targets|snapshot)\.json")
 _HASH: Final = "sha256"
 _TARGETS_JSON: Final = f"{Targets.type}.json"
 _CHUNK: Final = 1 << 20
+_MAX_KEY_FILE: Final = 64 * 1024
 
 log = logging.getLogger(__name__)
 
@@ -457,20 +457,7 @@ def _load(path: Path, kind: type[S], root: Root | None = None) -> S:
 
 def _load_signer(path: Path, role: str, root: Root) -> CryptoSigner:
     """A role's private key, refused unless private and the one the root names for the role."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-    except FileNotFoundError:
-        raise KeyMaterialError(msg("central.key_missing", path=path)) from None
-    except OSError as exc:
-        raise KeyMaterialError(
-            msg("central.key_unreadable", path=path, reason=exc.strerror)
-        ) from None
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if info.st_mode & 0o077:
-            mode = f"{stat.S_IMODE(info.st_mode):04o}"
-            raise KeyMaterialError(msg("central.key_too_open", path=path, mode=mode))
-        data = handle.read()
+    data = read_private_file(path, _MAX_KEY_FILE)
     try:
         private = load_pem_private_key(data, password=None)
     except (ValueError, TypeError):

@@ -12,7 +12,7 @@ from pathlib import Path
 from kiosk.config import Config
 from kiosk.errors import ConfigError
 from kiosk.i18n import msg
-from kiosk.keys import read_key_file
+from kiosk.keys import read_credential, read_key_file
 
 FLEET_CREDENTIAL = "fleet-key"
 ROOT_FILE = "root.json"
@@ -39,10 +39,7 @@ def load_trust(config: Config, environ: Mapping[str, str]) -> Trust:
         raise ConfigError(
             msg("sync.trust_unreadable", path=root_path, reason=error.strerror)
         ) from None
-    credentials = environ.get("CREDENTIALS_DIRECTORY")
-    fleet = Path(credentials) / FLEET_CREDENTIAL if credentials else None
-    if fleet is not None and fleet.exists():
-        fleet_key = read_key_file(fleet, f"credential {FLEET_CREDENTIAL}")
-    else:
-        fleet_key = read_key_file(directory / FLEET_KEY_FILE)
+    fleet_key = read_credential(environ, FLEET_CREDENTIAL) or read_key_file(
+        directory / FLEET_KEY_FILE
+    )
     return Trust(root=root, card_key=directory / CARD_KEY_FILE, fleet_key=fleet_key.secret)
