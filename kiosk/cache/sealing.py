@@ -34,7 +34,11 @@ class RecordSealer:
 
     def blind_index(self, nik: str) -> bytes:
         """Expects the normalised 16-digit NIK: the same number always finds the same row."""
-        return hmac.digest(self._index_key, nik.encode("ascii"), "sha256")[:INDEX_BYTES]
+        return self.blind_index_bytes(nik.encode("ascii"))
+
+    def blind_index_bytes(self, nik: bytes) -> bytes:
+        """The same, for the ASCII NIK a feed entry carries."""
+        return hmac.digest(self._index_key, nik, "sha256")[:INDEX_BYTES]
 
     def seal(self, index: bytes, member: Member) -> bytes:
         return self.seal_plain(index, join_record(member.mother_hash, encode_body(member)))

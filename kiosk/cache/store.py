@@ -24,7 +24,6 @@ from sqlite_utils import Database
 
 from kiosk.cache.schema import create_members_table, known, migrations
 from kiosk.cache.sealing import (
-    INDEX_BYTES,
     MotherVerifier,
     RecordSealer,
     unwrap_secret,
@@ -202,17 +201,12 @@ class Cache:
         members the snapshot no longer lists are gone. Entries are re-sealed as
         they come, without parsing their bodies: this is the full-sync hot path.
         """
-        index_key = self._keys.index
-        verifier_key = self._verifier_key
-        digest = hmac.digest
+        index = self._sealer.blind_index_bytes
+        mother_hash = self.verifier.digest_normalised
         rows = (
             (
-                digest(index_key, nik, "sha256")[:INDEX_BYTES],
-                (
-                    (digest(verifier_key, mother, "sha256") if mother else NO_MOTHER) + body
-                    if body
-                    else None
-                ),
+                index(nik),
+                (mother_hash(mother) if mother else NO_MOTHER) + body if body else None,
             )
             for frame in frames
             for nik, mother, body in frame
