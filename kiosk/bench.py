@@ -46,7 +46,7 @@ from kiosk.demo import DEMO_SEED, DemoLayout, install_kiosk, read_members, write
 from kiosk.errors import InvalidInputError, KioskError
 from kiosk.feed.bundle import BundleKind, BundleReader
 from kiosk.i18n import msg
-from kiosk.keys import read_key_file
+from kiosk.keys import load_master_key, read_key_file
 from kiosk.member import MembershipStatus
 from kiosk.status import due_period, evaluate
 from kiosk.synthetic import synthetic_rows
@@ -397,7 +397,7 @@ def _own_peak_rss() -> int:
 def _kiosk_cache(layout: BenchLayout) -> Cache:
     """The kiosk's cache opened with its own key, as ``kiosk lookup`` would."""
     config = load_config(layout.config)
-    master = read_key_file(config.master_key_file or layout.kiosk / "master.key")
+    master = load_master_key(config, {})
     return Cache.open(config.cache_path, master)
 
 
@@ -442,32 +442,37 @@ def _connected(store: _Store) -> sqlite3.Connection:
 
 def _load(store: _Store, bundle: Path, fleet_key: bytes) -> tuple[float, int]:
     """The snapshot's rows inserted as the feed orders them, in one transaction; (seconds, rows)."""
-    _settle()
-    start = perf_counter()
-    db = _connected(store)
-    try:
-        db.execute(_CREATE)
-        db.execute("BEGIN")
+
+    def insert(db: sqlite3.Connection) -> None:
         for frame in _frames(bundle, fleet_key):
             db.executemany(_INSERT, frame)
-        db.execute("COMMIT")
-        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        seconds = perf_counter() - start
-        return seconds, _count(db)
-    finally:
-        db.close()
+
+    return _timed_transaction(store, insert, create=True)
 
 
 def _apply_delta(store: _Store, bundle: Path, fleet_key: bytes) -> tuple[float, int]:
     """Upserts and deletes by NIK in one transaction, as the kiosk applies a delta."""
+
+    def apply(db: sqlite3.Connection) -> None:
+        for frame in _frames(bundle, fleet_key):
+            db.executemany(_UPSERT, [entry for entry in frame if entry[2]])
+            db.executemany(_DELETE, [(entry[0],) for entry in frame if not entry[2]])
+
+    return _timed_transaction(store, apply, create=False)
+
+
+def _timed_transaction(
+    store: _Store, write: Callable[[sqlite3.Connection], None], *, create: bool
+) -> tuple[float, int]:
+    """One transaction and its checkpoint, timed as the kiosk's apply is; (seconds, rows)."""
     _settle()
     start = perf_counter()
     db = _connected(store)
     try:
+        if create:
+            db.execute(_CREATE)
         db.execute("BEGIN")
-        for frame in _frames(bundle, fleet_key):
-            db.executemany(_UPSERT, [entry for entry in frame if entry[2]])
-            db.executemany(_DELETE, [(entry[0],) for entry in frame if not entry[2]])
+        write(db)
         db.execute("COMMIT")
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         seconds = perf_counter() - start

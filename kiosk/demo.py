@@ -25,7 +25,7 @@ from kiosk.errors import InvalidInputError
 from kiosk.feed.client import FeedClient, SyncResult
 from kiosk.feed.trust import load_trust
 from kiosk.i18n import msg
-from kiosk.keys import read_key_file, write_new_key
+from kiosk.keys import load_master_key, write_new_key
 from kiosk.rows import COLUMNS, parse_member_row
 from kiosk.status import evaluate
 from kiosk.synthetic import synthetic_rows
@@ -162,7 +162,7 @@ def open_demo(directory: Path, now: datetime) -> Demo | None:
 
 def sync_demo(config_path: Path, now: datetime) -> SyncResult:
     config = load_config(config_path)
-    master = read_key_file(config.master_key_file or config_path.parent / "master.key")
+    master = load_master_key(config, {})
     trust = load_trust(config, {})
     client = FeedClient(config.feed.source, trust, config.feed.work_dir, clock=lambda: now)
     with Cache.create(config.cache_path, master) as cache:
