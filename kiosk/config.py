@@ -8,14 +8,20 @@ import os
 import socket
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
+from typing import Literal, get_args
 
 from kiosk.errors import ConfigError
 from kiosk.i18n import msg
 
 DEFAULT_PATH = Path("/etc/kiosk/kiosk.toml")
 ENV_VAR = "KIOSK_CONFIG"
+QrSetting = Literal["auto", "half", "whole"]
+_QR_SETTINGS: dict[str, QrSetting] = {name: name for name in get_args(QrSetting)}
+MIN_IDLE_SECONDS = 15
+"""Below this a member cannot read the status screen before it is wiped."""
 
 
 @dataclass(frozen=True)
@@ -25,6 +31,21 @@ class Config:
     cache_path: Path
     master_key_file: Path | None
     feed: "FeedSettings"
+    screen: "ScreenSettings" = field(default_factory=lambda: ScreenSettings())
+
+
+@dataclass(frozen=True)
+class ScreenSettings:
+    """What the member sees: how long a session may sit idle, how old data may be."""
+
+    idle_timeout: timedelta = timedelta(seconds=60)
+    """Idle time after which everything personal is wiped; the last 10 s count down."""
+    warn_staleness: timedelta = timedelta(hours=24)
+    """Data older than this is still served, with its date shown prominently."""
+    max_staleness: timedelta = timedelta(days=7)
+    """Data older than this is not served: the kiosk shows its out-of-service screen."""
+    qr_mode: QrSetting = "auto"
+    """``auto`` draws whole cells on the Linux console (``TERM=linux``), half blocks elsewhere."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +84,7 @@ def _parse(raw: dict[str, object], path: Path) -> Config:
     cache = top.table("cache")
     keys = top.table("keys")
     feed = top.table("feed")
+    screen = _screen_settings(top.table("screen"))
     top.done()
     cache_path = cache.string("path", "/var/lib/kiosk/cache.db")
     key_file = keys.string("master_key_file", "")
@@ -82,6 +104,22 @@ def _parse(raw: dict[str, object], path: Path) -> Config:
         cache_path=_resolve(path.parent, cache_path),
         master_key_file=_resolve(path.parent, key_file) if key_file else None,
         feed=settings,
+        screen=screen,
+    )
+
+
+def _screen_settings(table: "_Reader") -> ScreenSettings:
+    default = ScreenSettings()
+    idle = table.integer("idle_timeout_seconds", 60, minimum=MIN_IDLE_SECONDS)
+    warn = table.integer("warn_staleness_hours", 24, minimum=1)
+    most = table.integer("max_staleness_days", 7, minimum=1)
+    qr_mode = _QR_SETTINGS[table.choice("qr_mode", default.qr_mode, tuple(_QR_SETTINGS))]
+    table.done()
+    return ScreenSettings(
+        idle_timeout=timedelta(seconds=idle),
+        warn_staleness=timedelta(hours=warn),
+        max_staleness=timedelta(days=most),
+        qr_mode=qr_mode,
     )
 
 
@@ -104,6 +142,27 @@ class _Reader:
         value = self._table.pop(key, default)
         if not isinstance(value, str):
             raise ConfigError(msg("config.not_text", path=self._path, key=self._name(key)))
+        return value
+
+    def integer(self, key: str, default: int, *, minimum: int) -> int:
+        value = self._table.pop(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise ConfigError(
+                msg("config.not_count", path=self._path, key=self._name(key), minimum=minimum)
+            )
+        return value
+
+    def choice(self, key: str, default: str, choices: tuple[str, ...]) -> str:
+        value = self.string(key, default)
+        if value not in choices:
+            raise ConfigError(
+                msg(
+                    "config.not_choice",
+                    path=self._path,
+                    key=self._name(key),
+                    choices=", ".join(choices),
+                )
+            )
         return value
 
     def table(self, key: str) -> "_Reader":

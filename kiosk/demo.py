@@ -19,7 +19,7 @@ from pathlib import Path
 
 from kiosk.cache import Cache
 from kiosk.central.publish import publish
-from kiosk.central.repository import FeedLayout, init_feed
+from kiosk.central.repository import FeedLayout, FeedRepository, init_feed
 from kiosk.config import load_config
 from kiosk.errors import InvalidInputError
 from kiosk.feed.client import FeedClient, SyncResult
@@ -146,10 +146,16 @@ def install_kiosk(directory: Path, layout: FeedLayout, source: str) -> Path:
 
 
 def open_demo(directory: Path, now: datetime) -> Demo | None:
-    """A demo built earlier in ``directory``, or None when there is none."""
+    """A demo built earlier in ``directory``, brought up to date, or None when there is none.
+
+    A demo reused days later would otherwise show an expired feed and data too
+    old to serve: its feed is re-signed as the central cron would, and synced.
+    """
     paths = DemoLayout(directory)
     if not (paths.members_file.is_file() and paths.config.is_file()):
         return None
+    FeedRepository.open(paths.feed.root).refresh(now)
+    sync_demo(paths.config, now)
     return Demo(
         root=directory,
         members_file=paths.members_file,
@@ -165,7 +171,8 @@ def sync_demo(config_path: Path, now: datetime) -> SyncResult:
     master = load_master_key(config, {})
     trust = load_trust(config, {})
     client = FeedClient(config.feed.source, trust, config.feed.work_dir, clock=lambda: now)
-    with Cache.create(config.cache_path, master) as cache:
+    opener = Cache.open if config.cache_path.exists() else Cache.create
+    with opener(config.cache_path, master) as cache:
         return client.sync(cache)
 
 

@@ -63,6 +63,7 @@ class FeedCursor:
     sequence: int
     state: str
     synced_at: datetime
+    """When a sync last brought or confirmed this state: how fresh the data is."""
 
 
 @dataclass(frozen=True)
@@ -276,6 +277,12 @@ class Cache:
             return None
         return FeedCursor(row[0], row[1], datetime.fromisoformat(row[2]))
 
+    def confirm_current(self, at: datetime) -> None:
+        """Record that the feed had nothing newer at ``at``: the data is that fresh."""
+        with _sqlite_errors(self.path), self._db.atomic():
+            self._db.execute("UPDATE feed_cursor SET synced_at = ? WHERE id = 1", [at.isoformat()])
+        self.checkpoint()
+
     def info(self) -> CacheInfo:
         with _sqlite_errors(self.path):
             meta = _read_meta(self._db, self.path)
@@ -346,7 +353,10 @@ def _files(path: Path) -> tuple[Path, Path, Path]:
 
 def _connect(path: Path, mode: str) -> Database:
     uri = f"file:{urllib.parse.quote(str(path))}?mode={mode}"
-    db = Database(sqlite3.connect(uri, uri=True), recursive_triggers=False, execute_plugins=False)
+    # A cache may be handed between threads (the UI's workers) but is used by
+    # one at a time: its owner serialises access.
+    connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
+    db = Database(connection, recursive_triggers=False, execute_plugins=False)
     try:
         for pragma in PRAGMAS:
             db.execute(pragma)

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from kiosk.cli import Invocation, Subparsers, add_command, print_json
+from kiosk.config import load_config
 from kiosk.demo import build_demo, open_demo
 
 
@@ -22,7 +23,7 @@ def register(subparsers: Subparsers) -> None:
     demo.add_argument(
         "--no-ui",
         action="store_true",
-        help="only build it and print how to use it (the kiosk UI arrives with its own issue)",
+        help="only build it and print how to use it; without this the kiosk starts on it",
     )
 
 
@@ -49,6 +50,9 @@ def _demo(run: Invocation) -> int:
     print("Members to try (NIK, mother's maiden name to verify):")
     for sample in demo.samples:
         print(f"  {sample.nik}  {sample.mother_name:<28} {sample.case}")
-    if demo.samples:
-        print(f"Look one up: kiosk lookup --config {demo.config} {demo.samples[0].nik}")
-    return 0
+    if run.args.no_ui:
+        print(f"Start the kiosk on it: kiosk run --config {demo.config}")
+        return 0
+    from kiosk.cli.run import run_kiosk
+
+    return run_kiosk(load_config(demo.config), run.environ, demo.samples)

@@ -118,6 +118,8 @@ class FeedClient:
             before = cache.cursor()
             plan = self._plan(updater, before, latest, state, newest_snapshot, snapshot)
             self._clear_spool(keep={ref.name for ref in plan})
+            if not plan and before is not None:
+                cache.confirm_current(self._clock())
             applied: list[Applied] = []
             current = before
             for ref in plan:

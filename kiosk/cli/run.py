@@ -1,0 +1,37 @@
+"""``kiosk run``: the member kiosk itself, full screen, until systemd stops it.
+
+This is the composition root: the one place in ``kiosk`` that reaches for the
+Textual UI (``screens``), and only when the command runs.
+"""
+
+import logging
+import os
+from collections.abc import Mapping, Sequence
+
+from kiosk.cli import Invocation, Subparsers, add_command
+from kiosk.config import Config
+from kiosk.demo import Sample
+
+log = logging.getLogger(__name__)
+
+
+def register(subparsers: Subparsers) -> None:
+    add_command(subparsers, "run", _run, "run the member kiosk full screen (systemd's ExecStart)")
+
+
+def _run(run: Invocation) -> int:
+    return run_kiosk(run.config(), run.environ)
+
+
+def run_kiosk(config: Config, environ: Mapping[str, str], demo: Sequence[Sample] = ()) -> int:
+    """Exit code 0 after SIGTERM; 1 after a burst of errors, for systemd to restart it."""
+    from screens.factory import build_app
+
+    if not (os.isatty(0) and os.isatty(1)):
+        log.warning("kiosk run wants a terminal on standard input and output")
+    app = build_app(config, environ, demo=demo)
+    try:
+        code = app.run()
+    finally:
+        app.service.close()
+    return 0 if code is None else code

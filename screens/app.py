@@ -1,0 +1,189 @@
+"""The kiosk App: lock-down, the member session, the idle wipe and the last line against errors.
+
+Everything blocking lives in :class:`kiosk.service.KioskService`, handed in
+through the constructor; tests build the App with a temporary cache, a fixed
+clock and a fake tick source (:func:`screens.factory.build_app`).
+"""
+
+import asyncio
+import logging
+import signal
+import threading
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar
+
+from textual import events
+from textual.app import App
+from textual.binding import BindingType
+from textual.screen import Screen
+
+from kiosk.demo import Sample
+from kiosk.i18n import Lang, msg
+from kiosk.service import KioskService, MemberView, Readiness
+from screens.theme import KIOSK_THEME
+
+log = logging.getLogger(__name__)
+
+IDLE_WARNING = 10.0
+"""Seconds of countdown shown before an idle session is wiped."""
+ERROR_BURST = 3
+"""Unexpected errors within :data:`ERROR_WINDOW` that make the App exit for systemd to restart."""
+ERROR_WINDOW = 60.0
+TALL_SCREEN = 30
+_ACTIVITY = (
+    events.Key,
+    events.MouseDown,
+    events.MouseScrollDown,
+    events.MouseScrollUp,
+    events.Paste,
+)
+"""Rows from which on-screen keys get their full, touch-sized height."""
+
+
+@dataclass
+class Session:
+    """What one member has told the kiosk and been shown; dropped whole on wipe."""
+
+    lang: Lang
+    nik: str = ""
+    view: MemberView | None = None
+
+
+class KioskApp(App[int], inherit_bindings=False):
+    """No quit, no palette, no suspend: App's own bindings are not inherited."""
+
+    CSS_PATH = "kiosk.tcss"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS: ClassVar[list[BindingType]] = []
+    TITLE = "BPJS Ketenagakerjaan"
+
+    def __init__(
+        self,
+        service: KioskService,
+        *,
+        console: bool = False,
+        qr_mode: str = "half",
+        demo: Sequence[Sample] = (),
+        ticks: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__()
+        self.service = service
+        self.linux_console = console
+        """The bare Linux console: 16 colours, CP437 glyphs, whole-cell QR codes."""
+        self.qr_mode = qr_mode
+        self.demo = tuple(demo)
+        self.ticks = ticks
+        self.session: Session | None = None
+        self.readiness: Readiness | None = None
+        self._last_input = ticks()
+        self._errors: list[float] = []
+        self.moments: dict[str, float] = {}
+
+    @property
+    def lang(self) -> Lang:
+        return self.session.lang if self.session is not None else "id"
+
+    def t(self, key: str, /, **params: object) -> str:
+        """A sentence in the member's language (Bahasa Indonesia until one is chosen)."""
+        return msg(key, **params).text(self.lang)
+
+    def on_mount(self) -> None:
+        self.register_theme(KIOSK_THEME)
+        self.theme = KIOSK_THEME.name
+        self.set_class(self.linux_console, "-console")
+        if threading.current_thread() is threading.main_thread():
+            loop = asyncio.get_running_loop()
+            for number in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+                loop.add_signal_handler(number, self._stop)
+        self.set_interval(0.25, self.tick_idle)
+        from screens.welcome import WelcomeScreen
+
+        self.push_screen(WelcomeScreen())
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.height < TALL_SCREEN, "-short")
+
+    def _stop(self) -> None:
+        """Signals end the App through its own shutdown, which restores the terminal."""
+        log.info("stopping on signal")
+        self.exit(0)
+
+    # The session -----------------------------------------------------------------
+
+    def start_session(self, lang: Lang) -> None:
+        self.session = Session(lang=lang)
+        self.note_input()
+
+    def wipe(self, then: Screen[Any] | None = None) -> None:
+        """Forget the member and show ``then`` (the welcome screen): nothing of them stays."""
+        from screens.welcome import WelcomeScreen
+
+        self.session = None
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        self.switch_screen(then or WelcomeScreen())
+
+    def note_input(self) -> None:
+        self._last_input = self.ticks()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, _ACTIVITY):
+            self.note_input()
+        await super().on_event(event)
+
+    def idle_for(self) -> float:
+        return self.ticks() - self._last_input
+
+    def tick_idle(self) -> None:
+        """Count down in the last seconds and wipe at the end; only while a session is open."""
+        from screens.idle import IdleScreen
+
+        if self.session is None:
+            return
+        left = self.service.settings.idle_timeout.total_seconds() - self.idle_for()
+        if left <= 0:
+            log.info("session wiped after idle time")
+            self.wipe()
+        elif left <= IDLE_WARNING:
+            if isinstance(self.screen, IdleScreen):
+                self.screen.show(left)
+            else:
+                self.push_screen(IdleScreen(left))
+
+    # Errors ----------------------------------------------------------------------
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Log where it happened, never what it said; then start over at the welcome screen.
+
+        An exception's text or locals may hold a NIK or a name, so only its
+        type and the code locations reach the log, and nothing reaches the screen
+        but the error screen. A burst of errors means the App itself is broken:
+        it exits and systemd starts a fresh one.
+        """
+        from screens.error import ErrorScreen
+
+        frames = traceback.extract_tb(error.__traceback__)
+        where = " <- ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}" for f in reversed(frames))
+        log.error("unexpected %s at %s", type(error).__name__, where or "?")
+        now = self.ticks()
+        self._errors = [t for t in self._errors if now - t < ERROR_WINDOW] + [now]
+        if len(self._errors) >= ERROR_BURST or not self.is_running:
+            self._return_code = 1
+            self.exit(1)
+            return
+        self.session = None
+        self.call_later(self.wipe, ErrorScreen())
+
+    def mark(self, moment: str) -> None:
+        """Note when a step happened: the benchmark reads these, the log gets the gap."""
+        self.moments[moment] = time.perf_counter()
+        if moment == "status_painted" and "submitted" in self.moments:
+            elapsed = self.moments[moment] - self.moments["submitted"]
+            log.debug("status painted %.1f ms after the answer was submitted", elapsed * 1000)
+
+    def data_time(self) -> datetime | None:
+        return None if self.readiness is None else self.readiness.data_time

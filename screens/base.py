@@ -1,0 +1,97 @@
+"""What every member screen shares: the top bar with Help and the data's date, and the App."""
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import Horizontal
+from textual.screen import ModalScreen, Screen
+from textual.widget import Widget
+from textual.widgets import Button, Static
+
+from screens.widgets.banner import DemoBanner
+
+if TYPE_CHECKING:
+    from screens.app import KioskApp
+
+
+def kiosk_app(widget: Widget) -> "KioskApp":
+    return cast("KioskApp", widget.app)
+
+
+def format_time(moment: datetime) -> str:
+    """Local time as Indonesians write it: 24-11-2026 10.05."""
+    return moment.astimezone().strftime("%d-%m-%Y %H.%M")
+
+
+class KioskScreen(Screen[None]):
+    """A full screen of the kiosk; ``t`` speaks the member's language."""
+
+    @property
+    def kiosk(self) -> "KioskApp":
+        return kiosk_app(self)
+
+    def t(self, key: str, /, **params: object) -> str:
+        return self.kiosk.t(key, **params)
+
+
+class MemberScreen(KioskScreen):
+    """A step of the member flow: top bar, body, a row of actions; F1 or "?" opens Help."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        ("f1", "help", "Help"),
+        ("question_mark", "help", "Help"),
+    ]
+    SHOW_DEMO: ClassVar[bool] = False
+    """The demo banner lists sample NIKs: only where they help, before the member is known."""
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="topbar"):
+            yield Static(self.t("ui.brand"), id="brand")
+            yield Static(self._data_date(), id="data-date", classes=self._date_classes())
+            yield Button(self.t("ui.help.button"), id="help", classes="help")
+        if self.SHOW_DEMO and self.kiosk.demo:
+            yield DemoBanner(self.kiosk.demo)
+        yield from self.body()
+        with Horizontal(id="actions"):
+            yield from self.actions()
+
+    def body(self) -> Iterable[Widget]:
+        return ()
+
+    def actions(self) -> Iterable[Widget]:
+        return ()
+
+    def _data_date(self) -> str:
+        moment = self.kiosk.data_time()
+        if moment is None:
+            return ""
+        key = "ui.data_date_stale" if self._stale() else "ui.data_date"
+        return self.t(key, when=format_time(moment))
+
+    def _stale(self) -> bool:
+        readiness = self.kiosk.readiness
+        return readiness is not None and readiness.stale
+
+    def _date_classes(self) -> str:
+        return "-stale" if self._stale() else ""
+
+    @on(Button.Pressed, "#help")
+    def action_help(self) -> None:
+        from screens.help import HelpScreen
+
+        self.kiosk.push_screen(HelpScreen())
+
+
+class KioskModal(ModalScreen[None]):
+    """A box over the current screen (Help, the idle countdown)."""
+
+    @property
+    def kiosk(self) -> "KioskApp":
+        return kiosk_app(self)
+
+    def t(self, key: str, /, **params: object) -> str:
+        return self.kiosk.t(key, **params)

@@ -1,0 +1,110 @@
+"""The digital card: its details beside the QR the central store signed, drawn to be scanned.
+
+The QR is only drawn where it fits whole with its quiet zone; anywhere smaller
+the screen says so and how else to get the card, rather than show a code that
+cannot be read.
+"""
+
+from collections.abc import Iterable
+from typing import ClassVar
+
+from rich.text import Text
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import Horizontal, Vertical
+from textual.widget import Widget
+from textual.widgets import Button, Static
+
+from kiosk.card import CardVerdict
+from kiosk.member import Program
+from kiosk.service import MemberView
+from kiosk.status import program_name
+from screens.base import MemberScreen
+from screens.text import day
+from screens.widgets.qr import QrCode, QrMode
+
+SIDE_WIDTH = 30
+"""Columns the details and buttons need beside the code."""
+
+
+class CardScreen(MemberScreen):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        ("escape", "back", "Back"),
+        ("backspace", "back", "Back"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._fits = self._qr_fits()
+
+    @property
+    def view(self) -> MemberView:
+        session = self.kiosk.session
+        if session is None or session.view is None:
+            raise LookupError("the card screen needs a verified member")
+        return session.view
+
+    @property
+    def mode(self) -> QrMode:
+        return "whole" if self.kiosk.qr_mode == "whole" else "half"
+
+    def _qr_fits(self) -> bool:
+        view = self.view
+        if not view.card_ok:
+            return False
+        columns, rows = QrCode.cells(view.card, self.mode)
+        width, height = self.kiosk.size
+        return rows <= height - 1 and columns + SIDE_WIDTH <= width
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="topbar"):
+            yield Static(self.t("ui.brand"), id="brand")
+            yield Button(self.t("ui.help.button"), id="help", classes="help")
+        with Horizontal(id="card-layout"):
+            if self._fits:
+                yield QrCode(self.view.card, self.mode, id="qr")
+            with Vertical(id="card-side"):
+                yield from self._details()
+                yield Button(self.t("ui.back"), id="back")
+                yield Button(self.t("ui.done"), id="done")
+
+    def _details(self) -> Iterable[Widget]:
+        view = self.view
+        lang = self.kiosk.lang
+        check = view.card_check
+        yield Static(self.t("ui.card.title"), classes="title-small")
+        if check is None or check.claims is None or not view.card:
+            yield Static(self.t("ui.card.missing"), classes="problem")
+            return
+        claims = check.claims
+        text = Text(claims.name, style="bold")
+        text.append(f"\nKPJ {claims.kpj}\n")
+        text.append(self.t("ui.card.status", status=claims.status.value) + "\n")
+        text.append(", ".join(program_name(p).text(lang) for p in Program if p in claims.programs))
+        text.append("\n" + self.t("ui.card.valid_until", date=day(claims.expires_at, lang)))
+        yield Static(text, id="card-details")
+        if check.verdict is CardVerdict.EXPIRED:
+            yield Static(self.t("ui.card.expired"), classes="problem")
+        elif self._fits:
+            yield Static(self.t("ui.card.scan"), classes="hint")
+        else:
+            yield Static(self.t("ui.card.too_small"), classes="problem")
+
+    def on_resize(self, event: events.Resize) -> None:
+        fits = self._qr_fits()
+        if fits != self._fits:
+            self._fits = fits
+            self.refresh(recompose=True)
+
+    @on(Button.Pressed, "#back")
+    def action_back(self) -> None:
+        from screens.status import StatusScreen
+
+        self.kiosk.switch_screen(StatusScreen())
+
+    @on(Button.Pressed, "#done")
+    def action_done(self) -> None:
+        from screens.done import DoneScreen
+
+        self.kiosk.wipe(DoneScreen())

@@ -1,0 +1,36 @@
+"""The end of a session: everything personal is already gone; thank the member."""
+
+from collections.abc import Iterable
+
+from textual import events, on
+from textual.containers import Vertical
+from textual.widget import Widget
+from textual.widgets import Button, Static
+
+from kiosk.i18n import msg
+from screens.base import MemberScreen
+
+SHOWN_SECONDS = 8.0
+
+
+class DoneScreen(MemberScreen):
+    def body(self) -> Iterable[Widget]:
+        with Vertical(id="done-box"):
+            yield Static(msg("ui.done_screen.thanks").text("id"), classes="title")
+            yield Static(msg("ui.done_screen.thanks").text("en"), classes="title-en")
+            yield Static(msg("ui.done_screen.wiped").bilingual(), classes="lead")
+            yield Static(msg("ui.done_screen.channels").bilingual(), classes="note")
+
+    def actions(self) -> Iterable[Widget]:
+        yield Button(msg("ui.done_screen.again").bilingual(), id="again", variant="primary")
+
+    def on_mount(self) -> None:
+        self.set_timer(SHOWN_SECONDS, self.again)
+
+    @on(Button.Pressed, "#again")
+    def again(self) -> None:
+        self.kiosk.wipe()
+
+    def on_key(self, event: events.Key) -> None:
+        event.stop()
+        self.again()

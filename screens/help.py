@@ -1,0 +1,35 @@
+"""Help from any member screen: the other official channels and what to do in each problem."""
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Button, Static
+
+from screens.base import KioskModal
+
+PROBLEMS = ("nik", "no_match", "inactive", "unpaid", "wrong_data", "card", "lost")
+
+
+class HelpScreen(KioskModal):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Close"),
+        Binding("f1", "close", "Close"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="help-box"):
+            yield Static(self.t("ui.help.title"), classes="title-small")
+            with VerticalScroll(id="help-text"):
+                yield Static(self.t("ui.help.channels_title"), classes="heading")
+                yield Static(self.t("ui.help.channels"), classes="channels")
+                yield Static(self.t("ui.help.problems_title"), classes="heading")
+                for problem in PROBLEMS:
+                    yield Static(self.t(f"ui.help.problem.{problem}"), classes="problem-help")
+            yield Button(self.t("ui.help.close"), id="close", variant="primary")
+
+    @on(Button.Pressed, "#close")
+    def action_close(self) -> None:
+        self.dismiss()

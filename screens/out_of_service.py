@@ -1,0 +1,44 @@
+"""Shown instead of the welcome screen while the kiosk must not serve: members learn where
+else to go, staff learn what is wrong; it checks again on its own."""
+
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from kiosk.i18n import msg
+from kiosk.service import Readiness
+from screens.base import KioskScreen
+
+RECHECK_SECONDS = 30.0
+
+
+class OutOfServiceScreen(KioskScreen):
+    def compose(self) -> ComposeResult:
+        readiness = self.kiosk.readiness
+        with Vertical(id="oos-box"):
+            yield Static(msg("ui.out_of_service.title").text("id"), classes="title")
+            yield Static(msg("ui.out_of_service.title").text("en"), classes="title-en")
+            yield Static(msg("ui.out_of_service.members").text("id"), classes="lead")
+            yield Static(msg("ui.out_of_service.members").text("en"), classes="lead-en")
+            if readiness is not None and readiness.problem is not None:
+                yield Static(
+                    msg("ui.out_of_service.staff", reason=readiness.problem.bilingual()).text("id"),
+                    classes="staff",
+                    markup=False,
+                )
+
+    def on_mount(self) -> None:
+        self.set_interval(RECHECK_SECONDS, self.check)
+
+    @work(thread=True, exclusive=True, group="readiness")
+    def check(self) -> None:
+        readiness = self.kiosk.service.readiness()
+        self.kiosk.call_from_thread(self.checked, readiness)
+
+    def checked(self, readiness: Readiness) -> None:
+        self.kiosk.readiness = readiness
+        if readiness.serving:
+            self.kiosk.wipe()
+        else:
+            self.refresh(recompose=True)

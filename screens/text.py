@@ -1,0 +1,25 @@
+"""Dates and months as a member reads them, in their language."""
+
+from datetime import date
+
+from kiosk.i18n import Lang
+from kiosk.member import Period
+
+MONTHS: dict[Lang, tuple[str, ...]] = {
+    "id": (
+        "Januari", "Februari", "Maret", "April", "Mei", "Juni",
+        "Juli", "Agustus", "September", "Oktober", "November", "Desember",
+    ),
+    "en": (
+        "January", "February", "March", "April", "May", "June",
+        "July", "August", "September", "October", "November", "December",
+    ),
+}  # fmt: skip
+
+
+def month(period: Period, lang: Lang) -> str:
+    return f"{MONTHS[lang][period.month - 1]} {period.year}"
+
+
+def day(moment: date, lang: Lang) -> str:
+    return f"{moment.day} {MONTHS[lang][moment.month - 1]} {moment.year}"

@@ -1,0 +1,139 @@
+"""Proof of identity: the mother's maiden name, typed or tapped, checked against the keyed hash."""
+
+import unicodedata
+from collections.abc import Iterable
+from typing import ClassVar
+
+from textual import events, on, work
+from textual.binding import BindingType
+from textual.containers import Center, Vertical
+from textual.widget import Widget
+from textual.widgets import Button, Static
+
+from kiosk.errors import KioskError
+from kiosk.service import MemberView
+from screens.base import MemberScreen
+from screens.widgets.entry import EntryLine
+from screens.widgets.keypad import BACK, OK, KeyPressed, LetterBoard
+
+MAX_NAME = 60
+_PUNCTUATION = " '-."
+
+
+def acceptable(character: str) -> bool:
+    """Letters of any script, and the few marks Indonesian names carry."""
+    return character in _PUNCTUATION or unicodedata.category(character).startswith("L")
+
+
+class VerifyScreen(MemberScreen):
+    BINDINGS: ClassVar[list[BindingType]] = [("escape", "back", "Back")]
+    SHOW_DEMO = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.answer = ""
+        self.checking = False
+
+    def body(self) -> Iterable[Widget]:
+        with Vertical(id="entry"):
+            yield Static(self.t("ui.verify.prompt"), classes="prompt")
+            with Center():
+                yield EntryLine(id="answer")
+            yield Static(id="problem", classes="problem")
+            with Center():
+                yield LetterBoard(
+                    self.t("ui.key.space"), self.t("ui.key.back"), self.t("ui.key.check")
+                )
+
+    def actions(self) -> Iterable[Widget]:
+        yield Button(self.t("ui.back"), id="back")
+
+    def on_mount(self) -> None:
+        self._show()
+
+    def _show(self, problem: str = "") -> None:
+        self.query_one("#answer", EntryLine).show(self.answer, "_")
+        self.query_one("#problem", Static).update(problem)
+
+    def type_text(self, text: str) -> None:
+        if not all(acceptable(c) for c in text):
+            self._show(self.t("ui.verify.letters_only"))
+            return
+        if len(self.answer) + len(text) > MAX_NAME:
+            self._show(self.t("ui.verify.too_long", length=MAX_NAME))
+            return
+        self.answer += text
+        self._show()
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key == "backspace":
+            self.answer = self.answer[:-1]
+            self._show()
+        elif event.key == "enter":
+            self.submit()
+        elif event.is_printable and event.character:
+            self.type_text(event.character)
+        else:
+            return
+        event.stop()
+
+    def on_paste(self, event: events.Paste) -> None:
+        event.stop()
+        self.type_text(event.text.strip())
+
+    @on(KeyPressed)
+    def pad(self, event: KeyPressed) -> None:
+        if event.key == BACK:
+            self.answer = self.answer[:-1]
+            self._show()
+        elif event.key == OK:
+            self.submit()
+        else:
+            self.type_text(event.key)
+
+    def submit(self) -> None:
+        session = self.kiosk.session
+        if self.checking or session is None:
+            return
+        if not self.answer.strip():
+            self._show(self.t("ui.verify.empty"))
+            return
+        self.checking = True
+        self.kiosk.mark("submitted")
+        self._show(self.t("ui.verify.checking"))
+        self.check(session.nik, self.answer)
+
+    @work(thread=True, exclusive=True, group="verify")
+    def check(self, nik: str, answer: str) -> None:
+        mask = "*" if self.kiosk.linux_console else "•"
+        try:
+            view = self.kiosk.service.verify(nik, answer, mask)
+        except KioskError:
+            self.kiosk.call_from_thread(self.failed)
+            return
+        self.kiosk.call_from_thread(self.checked, view)
+
+    def checked(self, view: MemberView | None) -> None:
+        from screens.status import StatusScreen
+
+        self.checking = False
+        session = self.kiosk.session
+        if session is None:
+            return
+        if view is None:
+            self.answer = ""
+            self._show(self.t("ui.verify.no_match"))
+            return
+        session.view = view
+        self.kiosk.switch_screen(StatusScreen())
+
+    def failed(self) -> None:
+        from screens.error import ErrorScreen
+
+        self.kiosk.wipe(ErrorScreen())
+
+    @on(Button.Pressed, "#back")
+    def action_back(self) -> None:
+        from screens.nik import NikScreen
+
+        self.kiosk.switch_screen(NikScreen())

@@ -1,0 +1,73 @@
+"""The first screen: choose a language and start; it also decides whether the kiosk may serve."""
+
+from collections.abc import Iterable
+from typing import ClassVar
+
+from textual import on, work
+from textual.binding import BindingType
+from textual.containers import Center, Vertical
+from textual.widget import Widget
+from textual.widgets import Button, Static
+
+from kiosk.i18n import Lang, msg
+from kiosk.service import Readiness
+from screens.base import MemberScreen
+
+RECHECK_SECONDS = 60.0
+"""A kiosk left on the welcome screen notices a sync that aged or repaired its data."""
+
+
+class WelcomeScreen(MemberScreen):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        ("enter", "start('id')", "Mulai"),
+        ("e", "start('en')", "Start"),
+    ]
+    SHOW_DEMO = True
+
+    def body(self) -> Iterable[Widget]:
+        with Vertical(id="welcome-box"):
+            yield Static("Selamat datang", classes="title")
+            yield Static("Welcome", classes="title-en")
+            yield Static(msg("ui.welcome.intro").text("id"), classes="lead")
+            yield Static(msg("ui.welcome.intro").text("en"), classes="lead-en")
+            with Center():
+                yield Button("Mulai - Bahasa Indonesia", id="start-id", variant="primary")
+            with Center():
+                yield Button("Start - English", id="start-en", variant="primary")
+            yield Static(msg("ui.welcome.privacy").bilingual(), classes="note")
+
+    def on_mount(self) -> None:
+        self.check()
+        self.set_interval(RECHECK_SECONDS, self.check)
+
+    @work(thread=True, exclusive=True, group="readiness")
+    def check(self) -> None:
+        readiness = self.kiosk.service.readiness()
+        self.kiosk.call_from_thread(self.checked, readiness)
+
+    def checked(self, readiness: Readiness) -> None:
+        from screens.out_of_service import OutOfServiceScreen
+
+        before = self.kiosk.readiness
+        self.kiosk.readiness = readiness
+        if not readiness.serving:
+            self.kiosk.switch_screen(OutOfServiceScreen())
+        elif before != readiness:
+            self.refresh(recompose=True)
+
+    @on(Button.Pressed, "#start-id")
+    def start_indonesian(self) -> None:
+        self.action_start("id")
+
+    @on(Button.Pressed, "#start-en")
+    def start_english(self) -> None:
+        self.action_start("en")
+
+    def action_start(self, lang: Lang) -> None:
+        from screens.nik import NikScreen
+
+        readiness = self.kiosk.readiness
+        if readiness is None or not readiness.serving:
+            return
+        self.kiosk.start_session(lang)
+        self.kiosk.switch_screen(NikScreen())

@@ -1,0 +1,27 @@
+"""The demo banner: which synthetic members to try, shown only by ``kiosk demo``."""
+
+from collections.abc import Sequence
+
+from rich.text import Text
+from textual.widgets import Static
+
+from kiosk.demo import Sample
+
+
+class DemoBanner(Static):
+    DEFAULT_CSS = """
+    DemoBanner {
+        width: 100%;
+        height: auto;
+        padding: 0 1;
+        background: $warning;
+        color: $text;
+    }
+    """
+
+    def __init__(self, samples: Sequence[Sample]) -> None:
+        text = Text("DEMO (data sintetis / synthetic data): ", style="bold")
+        for sample in samples:
+            text.append(f"{sample.nik} ", style="bold")
+            text.append(f"ibu/mother: {sample.mother_name}; ")
+        super().__init__(text)

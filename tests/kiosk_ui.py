@@ -1,0 +1,213 @@
+"""A kiosk to drive in UI tests: a real cache of a few members, real cards, a fixed clock.
+
+Everything here is real (SQLite, AES-GCM, Ed25519, the Textual App); only time
+is pinned: the wall clock to :data:`NOW` and the idle clock to a counter the
+test moves, so screens and snapshots come out the same on every run.
+"""
+
+import dataclasses
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from textual.pilot import Pilot
+
+from kiosk.cache import Cache, FeedCursor
+from kiosk.card import ISSUER, CardClaims, CardSigner
+from kiosk.config import ScreenSettings
+from kiosk.keys import MasterKey
+from kiosk.member import Member, MembershipStatus, Period, Program, Segment
+from kiosk.rows import parse_member_row
+from kiosk.service import KioskService
+from kiosk.synthetic import synthetic_rows
+from screens.app import KioskApp
+
+NOW = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
+SYNCED = NOW - timedelta(hours=2)
+CARD_KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
+MARKUP_NAME = "[bold red]X[/]"
+
+
+@dataclass(frozen=True)
+class Person:
+    """A member as a test sees them: what they type, and who they are."""
+
+    member: Member
+    mother: str
+
+    @property
+    def nik(self) -> str:
+        return self.member.nik
+
+
+class Ticks:
+    """The idle clock: moves only when a test says so."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def local_time_is_wib() -> Iterator[None]:
+    """Dates on screen are local time: pin it to WIB (UTC+7) without needing tzdata."""
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "WIB-7"
+    time.tzset()
+    yield
+    if before is None:
+        del os.environ["TZ"]
+    else:
+        os.environ["TZ"] = before
+    time.tzset()
+
+
+def _card(member: Member, expires: datetime) -> str:
+    claims = CardClaims(
+        issuer=ISSUER,
+        issued_at=NOW - timedelta(days=10),
+        expires_at=expires,
+        kpj=member.kpj,
+        name=member.name,
+        status=member.status,
+        programs=member.programs,
+    )
+    return CardSigner(CARD_KEY).sign(claims)
+
+
+def _people(cache: Cache) -> dict[str, Person]:
+    """One member for each case the screens must get right, built on valid synthetic rows."""
+    rows = list(synthetic_rows(40, seed=424242, today=NOW.date()))
+    bases = [parse_member_row(row, cache.verifier.digest, NOW.date()) for row in rows]
+    bases = [m for m in bases if not m.deleted]
+    cases = {
+        "active": {
+            "name": "Budi Santoso",
+            "mother": "Siti Aminah",
+            "segment": Segment.PU,
+            "status": MembershipStatus.AKTIF,
+            "status_reason": "",
+            "employer_name": "PT Sinar Jaya Abadi",
+            "programs": frozenset({Program.JKK, Program.JKM, Program.JHT, Program.JP}),
+            "last_paid_period": Period(2026, 10),
+            "jht_balance": 12_345_678,
+        },
+        "arrears": {
+            "name": "Dewi Lestari",
+            "mother": "Ratna Sari",
+            "segment": Segment.PU,
+            "status": MembershipStatus.AKTIF,
+            "status_reason": "",
+            "employer_name": "CV Maju Bersama",
+            "programs": frozenset({Program.JKK, Program.JKM, Program.JHT}),
+            "last_paid_period": Period(2026, 6),
+            "jht_balance": 4_500_000,
+        },
+        "inactive": {
+            "name": "Made Wirawan",
+            "mother": "Ni Ketut Sari",
+            "segment": Segment.BPU,
+            "status": MembershipStatus.NONAKTIF,
+            "status_reason": "Iuran tidak dibayar lebih dari 3 bulan",
+            "employer_name": "",
+            "programs": frozenset({Program.JKK, Program.JKM}),
+            "last_paid_period": Period(2026, 2),
+            "jht_balance": 0,
+        },
+        "markup": {
+            "name": MARKUP_NAME,
+            "mother": "Sri Wahyuni",
+            "segment": Segment.PU,
+            "status": MembershipStatus.AKTIF,
+            "status_reason": "[blink]ok[/blink]",
+            "employer_name": "[link=http://x.example]PT Evil[/link]",
+            "programs": frozenset({Program.JKK, Program.JKM, Program.JHT}),
+            "last_paid_period": Period(2026, 10),
+            "jht_balance": 1_000,
+        },
+    }
+    people: dict[str, Person] = {}
+    for base, (case, fields) in zip(bases, cases.items(), strict=False):
+        mother = str(fields.pop("mother"))
+        member = dataclasses.replace(
+            base,
+            mother_hash=cache.verifier.digest(mother),
+            jht_as_of=NOW.date() - timedelta(days=24),
+            updated_at=NOW - timedelta(days=3),
+            **fields,  # type: ignore[arg-type]
+        )
+        member = dataclasses.replace(member, card=_card(member, NOW + timedelta(days=80)))
+        people[case] = Person(member, mother)
+    return people
+
+
+@dataclass
+class Kiosk:
+    """A kiosk's cache on disk and the members in it."""
+
+    path: Path
+    key: MasterKey
+    people: dict[str, Person]
+
+    def service(self, settings: ScreenSettings | None = None) -> KioskService:
+        return KioskService(
+            open_cache=lambda: Cache.open(self.path, self.key),
+            card_key=CARD_KEY.public_key,
+            settings=settings or ScreenSettings(),
+            clock=lambda: NOW,
+        )
+
+    def app(
+        self,
+        *,
+        console: bool = False,
+        settings: ScreenSettings | None = None,
+        ticks: Ticks | None = None,
+    ) -> KioskApp:
+        return KioskApp(
+            self.service(settings),
+            console=console,
+            qr_mode="whole" if console else "half",
+            ticks=ticks or Ticks(),
+        )
+
+
+def build_kiosk(directory: Path, key: MasterKey, synced: datetime = SYNCED) -> Kiosk:
+    path = directory / "cache.db"
+    with Cache.create(path, key) as cache:
+        people = _people(cache)
+        cache.apply((p.member for p in people.values()), FeedCursor(1, "state-1", synced))
+    return Kiosk(path, key, people)
+
+
+async def type_keys(pilot: Pilot[Any], text: str) -> None:
+    """Type as on a physical keyboard."""
+    await pilot.press(*("space" if c == " " else c for c in text))
+
+
+async def reach_status(pilot: Pilot[Any], person: Person, lang_key: str = "enter") -> None:
+    """Welcome -> NIK -> verification -> status, by keyboard."""
+    await settle(pilot)
+    await pilot.press(lang_key)
+    await type_keys(pilot, person.nik)
+    await pilot.press("enter")
+    await type_keys(pilot, person.mother)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def settle(pilot: Pilot[Any]) -> None:
+    """Let thread workers report back and the screen repaint."""
+    for _ in range(5):
+        await pilot.pause(0.02)
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
