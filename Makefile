@@ -24,10 +24,9 @@ $(STAMP): pyproject.toml $(VENV)/bin/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $@
 
-## demo: build (once) a demo feed of synthetic members and a kiosk synced from it
+## demo: build (once) a demo feed of synthetic members, sync a kiosk from it, start the kiosk
 demo: $(RUN_STAMP)
-	$(BIN)/kiosk demo --no-ui --dir $(DEMO_DIR) --members $(DEMO_MEMBERS)
-	@echo "The kiosk command is $(BIN)/kiosk; the kiosk screens arrive with the UI issue."
+	$(BIN)/kiosk demo --dir $(DEMO_DIR) --members $(DEMO_MEMBERS)
 
 ## test: lint, type-check and run the whole test suite
 test: check

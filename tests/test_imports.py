@@ -26,3 +26,19 @@ def test_no_core_module_names_textual() -> None:
         for path in CORE
     }
     assert {path: names for path, names in offenders.items() if names} == {}
+
+
+COMPOSITION_ROOT = ROOT / "kiosk" / "cli" / "run.py"
+"""``kiosk run`` builds the App: the one core module allowed to reach for the UI."""
+
+
+def test_only_the_run_command_reaches_for_the_ui() -> None:
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(
+            name for name in imported_modules(path) if name.split(".")[0] == "screens"
+        )
+        for path in CORE
+        if path != COMPOSITION_ROOT
+    }
+    assert {path: names for path, names in offenders.items() if names} == {}
+    assert "screens.factory" in imported_modules(COMPOSITION_ROOT)
