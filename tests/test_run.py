@@ -1,4 +1,4 @@
-"""``kiosk run`` as systemd runs it: a real process on a real terminal (a pty), stopped by SIGTERM."""
+"""``kiosk run`` as systemd runs it: a real process on a pty, stopped by SIGTERM."""
 
 import os
 import pty
