@@ -13,6 +13,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Static
 
 from screens.widgets.banner import DemoBanner
+from screens.widgets.buttons import KioskButton
 
 if TYPE_CHECKING:
     from screens.app import KioskApp
@@ -52,7 +53,7 @@ class MemberScreen(KioskScreen):
         with Horizontal(id="topbar"):
             yield Static(self.t("ui.brand"), id="brand")
             yield Static(self._data_date(), id="data-date", classes=self._date_classes())
-            yield Button(self.t("ui.help.button"), id="help", classes="help")
+            yield KioskButton(self.t("ui.help.button"), id="help", classes="help")
         if self.SHOW_DEMO and self.kiosk.demo:
             yield DemoBanner(self.kiosk.demo)
         yield from self.body()

@@ -22,6 +22,7 @@ from kiosk.service import MemberView
 from kiosk.status import program_name
 from screens.base import MemberScreen
 from screens.text import day
+from screens.widgets.buttons import KioskButton
 from screens.widgets.qr import QrCode, QrMode
 
 SIDE_WIDTH = 30
@@ -60,14 +61,14 @@ class CardScreen(MemberScreen):
     def compose(self) -> ComposeResult:
         with Horizontal(id="topbar"):
             yield Static(self.t("ui.brand"), id="brand")
-            yield Button(self.t("ui.help.button"), id="help", classes="help")
+            yield KioskButton(self.t("ui.help.button"), id="help", classes="help")
         with Horizontal(id="card-layout"):
             if self._fits:
                 yield QrCode(self.view.card, self.mode, id="qr")
             with Vertical(id="card-side"):
                 yield from self._details()
-                yield Button(self.t("ui.back"), id="back")
-                yield Button(self.t("ui.done"), id="done")
+                yield KioskButton(self.t("ui.back"), id="back")
+                yield KioskButton(self.t("ui.done"), id="done")
 
     def _details(self) -> Iterable[Widget]:
         view = self.view

@@ -9,6 +9,7 @@ from textual.widgets import Button, Static
 
 from kiosk.i18n import msg
 from screens.base import MemberScreen
+from screens.widgets.buttons import KioskButton
 
 SHOWN_SECONDS = 8.0
 
@@ -22,7 +23,7 @@ class DoneScreen(MemberScreen):
             yield Static(msg("ui.done_screen.channels").bilingual(), classes="note")
 
     def actions(self) -> Iterable[Widget]:
-        yield Button(msg("ui.done_screen.again").bilingual(), id="again", variant="primary")
+        yield KioskButton(msg("ui.done_screen.again").bilingual(), id="again", variant="primary")
 
     def on_mount(self) -> None:
         self.set_timer(SHOWN_SECONDS, self.again)

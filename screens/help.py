@@ -9,6 +9,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Button, Static
 
 from screens.base import KioskModal
+from screens.widgets.buttons import KioskButton
 
 PROBLEMS = ("nik", "no_match", "inactive", "unpaid", "wrong_data", "card", "lost")
 
@@ -17,6 +18,7 @@ class HelpScreen(KioskModal):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close"),
         Binding("f1", "close", "Close"),
+        Binding("enter", "close", "Close"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -28,7 +30,7 @@ class HelpScreen(KioskModal):
                 yield Static(self.t("ui.help.problems_title"), classes="heading")
                 for problem in PROBLEMS:
                     yield Static(self.t(f"ui.help.problem.{problem}"), classes="problem-help")
-            yield Button(self.t("ui.help.close"), id="close", variant="primary")
+            yield KioskButton(self.t("ui.help.close"), id="close", variant="primary")
 
     @on(Button.Pressed, "#close")
     def action_close(self) -> None:

@@ -8,6 +8,7 @@ from textual.containers import Vertical
 from textual.widgets import Button, Static
 
 from screens.base import KioskModal
+from screens.widgets.buttons import KioskButton
 
 
 class IdleScreen(KioskModal):
@@ -19,7 +20,7 @@ class IdleScreen(KioskModal):
         with Vertical(id="idle-box"):
             yield Static(self.t("ui.idle.title"), classes="title-small")
             yield Static(self._text(), id="countdown")
-            yield Button(self.t("ui.idle.continue"), id="continue", variant="primary")
+            yield KioskButton(self.t("ui.idle.continue"), id="continue", variant="primary")
 
     def _text(self) -> str:
         return self.t("ui.idle.countdown", seconds=max(0, math.ceil(self._left)))

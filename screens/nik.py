@@ -13,6 +13,7 @@ from kiosk.errors import KioskError
 from kiosk.i18n import Message
 from kiosk.nik import NIK_LENGTH, InvalidNikError, NikProblem, normalise_nik, parse_nik
 from screens.base import MemberScreen
+from screens.widgets.buttons import KioskButton
 from screens.widgets.entry import EntryLine, group_digits
 from screens.widgets.keypad import BACK, OK, DigitPad, KeyPressed
 
@@ -37,7 +38,7 @@ class NikScreen(MemberScreen):
                 yield DigitPad(self.t("ui.key.back"), self.t("ui.key.next"))
 
     def actions(self) -> Iterable[Widget]:
-        yield Button(self.t("ui.back"), id="back")
+        yield KioskButton(self.t("ui.back"), id="back")
 
     def on_mount(self) -> None:
         self._show()

@@ -14,6 +14,7 @@ from kiosk.service import MemberView
 from kiosk.status import MemberStatus, format_rupiah, program_name
 from screens.base import MemberScreen, format_time
 from screens.text import day, month
+from screens.widgets.buttons import KioskButton
 
 
 class StatusScreen(MemberScreen):
@@ -44,8 +45,8 @@ class StatusScreen(MemberScreen):
                 yield Static(advice.text(self.kiosk.lang), classes="advice")
 
     def actions(self) -> Iterable[Widget]:
-        yield Button(self.t("ui.status.card"), id="card", variant="primary")
-        yield Button(self.t("ui.done"), id="done")
+        yield KioskButton(self.t("ui.status.card"), id="card", variant="primary")
+        yield KioskButton(self.t("ui.done"), id="done")
 
     def on_mount(self) -> None:
         self.call_after_refresh(self.kiosk.mark, "status_painted")

@@ -13,6 +13,7 @@ from textual.widgets import Button, Static
 from kiosk.errors import KioskError
 from kiosk.service import MemberView
 from screens.base import MemberScreen
+from screens.widgets.buttons import KioskButton
 from screens.widgets.entry import EntryLine
 from screens.widgets.keypad import BACK, OK, KeyPressed, LetterBoard
 
@@ -46,7 +47,7 @@ class VerifyScreen(MemberScreen):
                 )
 
     def actions(self) -> Iterable[Widget]:
-        yield Button(self.t("ui.back"), id="back")
+        yield KioskButton(self.t("ui.back"), id="back")
 
     def on_mount(self) -> None:
         self._show()

@@ -12,6 +12,7 @@ from textual.widgets import Button, Static
 from kiosk.i18n import Lang, msg
 from kiosk.service import Readiness
 from screens.base import MemberScreen
+from screens.widgets.buttons import KioskButton
 
 RECHECK_SECONDS = 60.0
 """A kiosk left on the welcome screen notices a sync that aged or repaired its data."""
@@ -31,9 +32,9 @@ class WelcomeScreen(MemberScreen):
             yield Static(msg("ui.welcome.intro").text("id"), classes="lead")
             yield Static(msg("ui.welcome.intro").text("en"), classes="lead-en")
             with Center():
-                yield Button("Mulai - Bahasa Indonesia", id="start-id", variant="primary")
+                yield KioskButton("Mulai - Bahasa Indonesia", id="start-id", variant="primary")
             with Center():
-                yield Button("Start - English", id="start-en", variant="primary")
+                yield KioskButton("Start - English", id="start-en", variant="primary")
             yield Static(msg("ui.welcome.privacy").bilingual(), classes="note")
 
     def on_mount(self) -> None:

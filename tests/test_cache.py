@@ -346,3 +346,12 @@ def test_name_normalisation() -> None:
     assert normalise_name("Siti Nur'aini") == normalise_name("SITI NURAINI")
     assert normalise_name("Déwi Ṣāliḥah") == "dewisalihah"
     assert normalise_name("Dewi") != normalise_name("Dewa")
+
+
+def test_confirming_the_data_current_moves_only_its_time(cache: Cache) -> None:
+    cache.confirm_current(CURSOR_TIME)
+    assert cache.cursor() is None, "nothing to confirm before a first sync"
+    cache.apply([], CURSOR)
+    later = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
+    cache.confirm_current(later)
+    assert cache.cursor() == dataclasses.replace(CURSOR, synced_at=later)

@@ -58,3 +58,23 @@ def test_invalid_files_are_explained(tmp_path: Path, text: str, match: str) -> N
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="No configuration file"):
         load_config(tmp_path / "absent.toml")
+
+
+def test_screen_settings_and_their_limits(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, ""))
+    assert config.screen.idle_timeout.total_seconds() == 60
+    assert config.screen.max_staleness.days == 7
+    assert config.screen.qr_mode == "auto"
+    text = '[screen]\nidle_timeout_seconds = 90\nmax_staleness_days = 3\nqr_mode = "whole"\n'
+    custom = load_config(write(tmp_path, text)).screen
+    assert (custom.idle_timeout.total_seconds(), custom.max_staleness.days) == (90, 3)
+    assert custom.qr_mode == "whole"
+    for bad, key in (
+        ("idle_timeout_seconds = 5", "screen.idle_timeout_seconds"),
+        ("idle_timeout_seconds = true", "screen.idle_timeout_seconds"),
+        ('max_staleness_days = "7"', "screen.max_staleness_days"),
+        ('qr_mode = "sixel"', "screen.qr_mode"),
+    ):
+        with pytest.raises(ConfigError) as raised:
+            load_config(write(tmp_path, f"[screen]\n{bad}\n"))
+        assert key in raised.value.message.text("en")

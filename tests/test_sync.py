@@ -81,8 +81,15 @@ def test_first_sync_over_http_stores_every_member_and_their_cards(site: Site) ->
 
 def test_a_directory_source_works_like_the_server(synced: Site) -> None:
     assert synced.contents() == expected_contents(synced.rows())
+    with synced.open_cache() as cache:
+        before = cache.cursor()
     code, out, _ = synced.sync()
     assert (code, out.strip()) == (0, "Up to date at feed sequence 1.")
+    with synced.open_cache() as cache:
+        after = cache.cursor()
+    assert before is not None and after is not None
+    assert (after.sequence, after.state) == (before.sequence, before.state)
+    assert after.synced_at > before.synced_at, "an up-to-date sync vouches for the data's age"
 
 
 def test_a_delta_updates_and_deletes_members(synced: Site) -> None:

@@ -8,7 +8,7 @@ calculator in Textual's examples routes its buttons through one handler).
 from collections.abc import Iterable, Sequence
 
 from textual.app import ComposeResult
-from textual.containers import Grid, Horizontal, Vertical
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Button
@@ -53,11 +53,11 @@ class DigitPad(Widget):
         max-width: 100%;
         height: auto;
     }
-    DigitPad Grid {
-        grid-size: 3;
-        grid-gutter: 0 1;
+    DigitPad Horizontal {
         height: auto;
-        grid-rows: auto;
+    }
+    DigitPad PadKey {
+        margin: 0 1 0 0;
     }
     """
 
@@ -67,12 +67,14 @@ class DigitPad(Widget):
 
     def compose(self) -> ComposeResult:
         back, ok = self._labels
-        with Grid():
-            for digit in "123456789":
-                yield PadKey(digit, digit)
-            yield PadKey(back, BACK)
-            yield PadKey("0", "0")
-            yield PadKey(ok, OK, classes="-ok")
+        with Vertical():
+            for row in ("123", "456", "789"):
+                with Horizontal():
+                    yield from _keys(row)
+            with Horizontal():
+                yield PadKey(back, BACK)
+                yield PadKey("0", "0")
+                yield PadKey(ok, OK, classes="-ok")
 
 
 LETTER_ROWS: Sequence[str] = ("QWERTYUIOP", "ASDFGHJKL'", "ZXCVBNM-.")
