@@ -79,7 +79,7 @@ class CardScreen(MemberScreen):
             yield Static(self.t("ui.card.missing"), classes="problem")
             return
         claims = check.claims
-        text = Text(claims.name, style="bold")
+        text = Text.assemble((claims.name, "bold"))
         text.append(f"\nKPJ {claims.kpj}\n")
         text.append(self.t("ui.card.status", status=claims.status.value) + "\n")
         text.append(", ".join(program_name(p).text(lang) for p in Program if p in claims.programs))

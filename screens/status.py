@@ -34,7 +34,7 @@ class StatusScreen(MemberScreen):
         view = self.view
         status = view.status
         with VerticalScroll(id="status"):
-            who = Text(view.name, style="bold")
+            who = Text.assemble((view.name, "bold"))
             who.append(f"   NIK {status.masked_nik}   KPJ {view.kpj}", style="")
             yield Static(who, id="who")
             yield self._membership(status)
@@ -53,7 +53,7 @@ class StatusScreen(MemberScreen):
 
     def _membership(self, status: MemberStatus) -> Static:
         key = "ui.status.active" if status.active else "ui.status.inactive"
-        text = Text(self.t(key), style="bold")
+        text = Text.assemble((self.t(key), "bold"))
         if status.status_reason:
             text.append(f"\n{self.t('ui.status.reason')} ")
             text.append(status.status_reason)
@@ -76,7 +76,7 @@ class StatusScreen(MemberScreen):
 
     def _programs(self, status: MemberStatus) -> Text:
         lang = self.kiosk.lang
-        text = Text(self.t("ui.status.programs") + " ", style="bold")
+        text = Text.assemble((self.t("ui.status.programs") + " ", "bold"))
         names = [f"{program_name(p).text(lang)} ({p.value})" for p in status.programs]
         text.append(", ".join(names) if names else self.t("ui.status.no_programs"))
         if status.jht_balance is not None:
@@ -87,7 +87,7 @@ class StatusScreen(MemberScreen):
         return text
 
     def _details(self, status: MemberStatus) -> Text:
-        text = Text(self.t("ui.status.segment") + " ", style="bold")
+        text = Text.assemble((self.t("ui.status.segment") + " ", "bold"))
         text.append(self.t(f"ui.segment.{status.segment.value}"))
         if status.employer_name:
             text.append("\n" + self.t("ui.status.employer") + " ", style="bold")

@@ -20,7 +20,7 @@ class DemoBanner(Static):
     """
 
     def __init__(self, samples: Sequence[Sample]) -> None:
-        text = Text("DEMO (data sintetis / synthetic data): ", style="bold")
+        text = Text.assemble(("DEMO (data sintetis / synthetic data): ", "bold"))
         for sample in samples:
             text.append(f"{sample.nik} ", style="bold")
             text.append(f"ibu/mother: {sample.mother_name}; ")

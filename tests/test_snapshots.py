@@ -1,0 +1,251 @@
+"""Snapshots of every kiosk screen at the smallest supported terminal and a roomier one.
+
+The clock, the idle clock, the time zone and the cards are pinned (see
+:mod:`tests.kiosk_ui`), so each picture is the same on every run and machine.
+Update them with ``pytest tests/test_snapshots.py --snapshot-update`` and look at
+the report before committing the new SVGs.
+"""
+
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual import events
+from textual.pilot import Pilot
+
+from screens.app import KioskApp
+from screens.card import CardScreen
+from screens.done import DoneScreen
+from screens.error import ErrorScreen
+from screens.help import HelpScreen
+from screens.idle import IdleScreen
+from screens.nik import NikScreen
+from screens.out_of_service import OutOfServiceScreen
+from screens.status import StatusScreen
+from screens.verify import VerifyScreen
+from screens.welcome import WelcomeScreen
+from tests.conftest import new_key
+from tests.kiosk_ui import Kiosk, Person, Ticks, build_kiosk, local_time_is_wib, settle
+from tests.kiosk_ui import type_keys as type_text
+
+Size = tuple[int, int]
+Compare = Callable[..., bool]
+"""pytest-textual-snapshot's ``snap_compare(app, press=, terminal_size=, run_before=)``."""
+RunBefore = Callable[[Pilot[Any]], Awaitable[None]]
+
+SMALL: Size = (80, 24)
+LARGE: Size = (100, 30)
+sizes = pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "100x30"])
+
+
+@pytest.fixture(autouse=True)
+def _wib() -> Iterator[None]:
+    yield from local_time_is_wib()
+
+
+@pytest.fixture(scope="module")
+def kiosk(tmp_path_factory: pytest.TempPathFactory) -> Kiosk:
+    """One cache for the module: the screens only read it."""
+    return build_kiosk(tmp_path_factory.mktemp("snapshots"), new_key())
+
+
+async def wait_for(pilot: Pilot[Any], screen: type[object]) -> None:
+    """Pause until ``screen`` is on top, then until workers are done and it has painted."""
+    for _ in range(200):
+        if isinstance(pilot.app.screen, screen):
+            break
+        await pilot.pause(0.02)
+    assert isinstance(pilot.app.screen, screen), type(pilot.app.screen).__name__
+    await settle(pilot)
+
+
+def snap(
+    compare: Compare,
+    app: KioskApp,
+    size: Size,
+    run_before: RunBefore,
+    screen: type[object],
+) -> None:
+    """Take the picture after ``run_before`` and check it was of ``screen``."""
+    shown: list[str] = []
+
+    async def steps(pilot: Pilot[Any]) -> None:
+        await run_before(pilot)
+        await wait_for(pilot, screen)
+        shown.append(type(pilot.app.screen).__name__)
+
+    assert compare(app, terminal_size=size, run_before=steps)
+    assert shown == [screen.__name__]
+
+
+async def welcome(pilot: Pilot[Any]) -> None:
+    await settle(pilot)
+
+
+async def paste(pilot: Pilot[Any], text: str) -> None:
+    """Quicker than typing key by key; the screens take both the same way."""
+    pilot.app.post_message(events.Paste(text))
+    await pilot.pause()
+
+
+async def to_nik(pilot: Pilot[Any], lang_key: str = "enter") -> None:
+    """Welcome -> NIK entry."""
+    await settle(pilot)
+    await pilot.press(lang_key)
+    await wait_for(pilot, NikScreen)
+
+
+async def to_verify(pilot: Pilot[Any], person: Person, lang_key: str = "enter") -> None:
+    await to_nik(pilot, lang_key)
+    await paste(pilot, person.nik)
+    await pilot.press("enter")
+    await wait_for(pilot, VerifyScreen)
+
+
+async def answer(pilot: Pilot[Any], person: Person, lang_key: str = "enter") -> None:
+    """Welcome -> NIK -> the right answer submitted."""
+    await to_verify(pilot, person, lang_key)
+    await paste(pilot, person.mother)
+    await pilot.press("enter")
+
+
+def to_status(kiosk: Kiosk, case: str, lang_key: str = "enter") -> RunBefore:
+    async def run(pilot: Pilot[Any]) -> None:
+        await answer(pilot, kiosk.people[case], lang_key)
+        await wait_for(pilot, StatusScreen)
+
+    return run
+
+
+@sizes
+def test_welcome(snap_compare: Compare, kiosk: Kiosk, size: Size) -> None:
+    snap(snap_compare, kiosk.app(), size, welcome, WelcomeScreen)
+
+
+@sizes
+def test_welcome_console(snap_compare: Compare, kiosk: Kiosk, size: Size) -> None:
+    snap(snap_compare, kiosk.app(console=True), size, welcome, WelcomeScreen)
+
+
+@sizes
+def test_nik_typing(snap_compare: Compare, kiosk: Kiosk, size: Size) -> None:
+    async def run(pilot: Pilot[Any]) -> None:
+        await to_nik(pilot)
+        await type_text(pilot, "3201014")
+
+    snap(snap_compare, kiosk.app(), size, run, NikScreen)
+
+
+@sizes
+def test_nik_too_short(snap_compare: Compare, kiosk: Kiosk, size: Size) -> None:
+    async def run(pilot: Pilot[Any]) -> None:
+        await to_nik(pilot)
+        await type_text(pilot, "3201014")
+        await pilot.press("enter")
+
+    snap(snap_compare, kiosk.app(), size, run, NikScreen)
+
+
+@sizes
+def test_help_over_nik(snap_compare: Compare, kiosk: Kiosk, size: Size) -> None:
+    async def run(pilot: Pilot[Any]) -> None:
+        await to_nik(pilot)
+        await pilot.press("f1")
+
+    snap(snap_compare, kiosk.app(), size, run, HelpScreen)
+
+
+@sizes
+def test_verify_typing(snap_compare: Compare, kiosk: Kiosk, size: Size) -> None:
+    async def run(pilot: Pilot[Any]) -> None:
+        await to_verify(pilot, kiosk.people["active"])
+        await type_text(pilot, "Siti A")
+
+    snap(snap_compare, kiosk.app(), size, run, VerifyScreen)
+
+
+@sizes
+def test_verify_wrong_answer(snap_compare: Compare, kiosk: Kiosk, size: Size) -> None:
+    async def run(pilot: Pilot[Any]) -> None:
+        await to_verify(pilot, kiosk.people["active"])
+        await paste(pilot, "Sri Rahayu")
+        await pilot.press("enter")
+        await settle(pilot)
+
+    snap(snap_compare, kiosk.app(), size, run, VerifyScreen)
+
+
+@sizes
+@pytest.mark.parametrize(
+    ("case", "lang_key"), [("active", "enter"), ("arrears", "e"), ("inactive", "enter")]
+)
+def test_status(snap_compare: Compare, kiosk: Kiosk, size: Size, case: str, lang_key: str) -> None:
+    snap(snap_compare, kiosk.app(), size, to_status(kiosk, case, lang_key), StatusScreen)
+
+
+@sizes
+def test_status_console(snap_compare: Compare, kiosk: Kiosk, size: Size) -> None:
+    snap(snap_compare, kiosk.app(console=True), size, to_status(kiosk, "active"), StatusScreen)
+
+
+@sizes
+def test_card(snap_compare: Compare, kiosk: Kiosk, size: Size) -> None:
+    async def run(pilot: Pilot[Any]) -> None:
+        await to_status(kiosk, "active")(pilot)
+        await pilot.press("c")
+
+    snap(snap_compare, kiosk.app(), size, run, CardScreen)
+
+
+@sizes
+def test_idle_countdown(snap_compare: Compare, kiosk: Kiosk, size: Size) -> None:
+    ticks = Ticks()
+
+    async def run(pilot: Pilot[Any]) -> None:
+        await to_status(kiosk, "active")(pilot)
+        ticks.advance(52)
+
+    snap(snap_compare, kiosk.app(ticks=ticks), size, run, IdleScreen)
+
+
+@sizes
+def test_done(snap_compare: Compare, kiosk: Kiosk, size: Size) -> None:
+    """Taken at once: the screen goes back to the welcome screen after a few seconds."""
+
+    async def run(pilot: Pilot[Any]) -> None:
+        await to_status(kiosk, "active")(pilot)
+        await pilot.click("#done")
+
+    snap(snap_compare, kiosk.app(), size, run, DoneScreen)
+
+
+@sizes
+def test_error(
+    snap_compare: Compare, kiosk: Kiosk, size: Size, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Taken at once: the screen goes back to the welcome screen after a few seconds."""
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("a bug in the status screen")
+
+    monkeypatch.setattr(StatusScreen, "_programs", broken)
+
+    async def run(pilot: Pilot[Any]) -> None:
+        await answer(pilot, kiosk.people["active"])
+
+    snap(snap_compare, kiosk.app(), size, run, ErrorScreen)
+
+
+@sizes
+def test_out_of_service(
+    snap_compare: Compare,
+    kiosk: Kiosk,
+    size: Size,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The staff's reason names the cache's path: a relative one reads the same everywhere."""
+    monkeypatch.chdir(tmp_path)
+    missing = Kiosk(path=Path("cache.db"), key=kiosk.key, people={})
+    snap(snap_compare, missing.app(), size, welcome, OutOfServiceScreen)

@@ -1,0 +1,891 @@
+"""The member flow driven as a member drives it: keys, clicks and the screen's own text.
+
+Every test runs the real App over a real encrypted cache (:mod:`tests.kiosk_ui`);
+only time is pinned. Assertions read what a person would read on the screen
+(:func:`tests.screen_image.screen_text`) and the App's state, so a screen that
+shows the wrong thing, or keeps something after a wipe, fails here.
+"""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from textual import events
+from textual.app import App
+from textual.command import CommandPalette
+from textual.pilot import Pilot
+from textual.screen import Screen
+from textual.widgets import Static
+
+import screens.status
+from kiosk.cache import Cache
+from kiosk.cli import main as cli_main
+from kiosk.config import ScreenSettings
+from kiosk.errors import ExpiredError, RejectedError
+from kiosk.i18n import msg
+from kiosk.nik import InvalidNikError, NikProblem, mask_nik, parse_nik
+from kiosk.service import KioskService
+from screens.app import KioskApp, Session
+from screens.card import CardScreen
+from screens.done import DoneScreen
+from screens.error import ErrorScreen
+from screens.help import HelpScreen
+from screens.idle import IdleScreen
+from screens.nik import NikScreen
+from screens.out_of_service import OutOfServiceScreen
+from screens.status import StatusScreen
+from screens.verify import VerifyScreen
+from screens.welcome import WelcomeScreen
+from screens.widgets.keypad import PadKey
+from screens.widgets.qr import QrCode
+from tests.conftest import TODAY, new_key
+from tests.kiosk_ui import (
+    CARD_KEY,
+    MARKUP_NAME,
+    NOW,
+    Kiosk,
+    Person,
+    Ticks,
+    build_kiosk,
+    local_time_is_wib,
+    settle,
+    type_keys,
+)
+from tests.screen_image import decode_qr, screen_image, screen_text
+
+SIZE = (120, 40)
+"""Wide and tall enough that no sentence a test looks for is cut by the screen's edge."""
+KIOSK_PIN = {"KIOSK_CONFIG": "/nonexistent/kiosk.toml"}
+"""``kiosk card verify`` needs no kiosk configuration: prove it by pointing at none."""
+
+Scenario = Callable[[KioskApp, Pilot[Any]], Awaitable[None]]
+
+
+@pytest.fixture(autouse=True)
+def wib() -> Iterator[None]:
+    yield from local_time_is_wib()
+
+
+@pytest.fixture
+def kiosk(tmp_path: Path) -> Kiosk:
+    return build_kiosk(tmp_path, new_key())
+
+
+def drive(app: KioskApp, scenario: Scenario, size: tuple[int, int] = SIZE) -> None:
+    """Run ``scenario`` against ``app`` in a headless terminal of ``size``."""
+
+    async def inner() -> None:
+        async with app.run_test(size=size) as pilot:
+            await scenario(app, pilot)
+
+    asyncio.run(inner())
+
+
+def showing(app: App[Any]) -> type[Screen[Any]]:
+    """The kind of screen on top (a call, so that type checkers do not narrow it for good)."""
+    return type(app.screen)
+
+
+def flat(text: str) -> str:
+    """Whitespace collapsed, so a sentence the screen wrapped onto two rows still matches."""
+    return " ".join(text.split())
+
+
+def shown(app: KioskApp) -> str:
+    return flat(screen_text(app))
+
+
+def masked(person: Person) -> str:
+    """The NIK as the status screen shows it: the first and last four digits."""
+    return mask_nik(person.nik)
+
+
+def nik_problem(problem: NikProblem, **params: object) -> str:
+    """The sentence a member reads for ``problem``, from the catalogue."""
+    return InvalidNikError(problem, **params).message.text("id")
+
+
+def session_of(app: KioskApp) -> Session:
+    session = app.session
+    assert session is not None
+    return session
+
+
+def with_digits(base: str, start: int, digits: str) -> str:
+    return base[:start] + digits + base[start + len(digits) :]
+
+
+async def start(pilot: Pilot[Any], lang_key: str = "enter") -> None:
+    """From the welcome screen to the NIK screen."""
+    await settle(pilot)
+    assert showing(pilot.app) is WelcomeScreen
+    await pilot.press(lang_key)
+    await pilot.pause()
+    assert showing(pilot.app) is NikScreen
+
+
+async def paste(pilot: Pilot[Any], text: str) -> None:
+    """Paste as a terminal delivers it: to the App, which hands it to the screen."""
+    pilot.app.post_message(events.Paste(text))
+    await pilot.pause()
+
+
+async def paste_to_status(pilot: Pilot[Any], person: Person, lang_key: str = "enter") -> None:
+    """Welcome -> NIK -> verification -> status, pasting what :func:`reach_status` types.
+
+    Each simulated key press costs the pilot tens of milliseconds; tests about
+    what comes after the answer paste it instead.
+    """
+    await start(pilot, lang_key)
+    await paste(pilot, person.nik)
+    await pilot.press("enter")
+    await pilot.pause()
+    assert showing(pilot.app) is VerifyScreen
+    await paste(pilot, person.mother)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def click_key(pilot: Pilot[Any], *, key: str | None = None, label: str | None = None) -> None:
+    """Tap one key of the on-screen pad or letter board."""
+    found = [
+        pad
+        for pad in pilot.app.screen.query(PadKey)
+        if (key is None or pad.key == key) and (label is None or str(pad.label) == label)
+    ]
+    assert len(found) == 1, (key, label)
+    assert await pilot.click(found[0])
+
+
+# 1-3: the whole flow -----------------------------------------------------------------
+
+
+def test_whole_flow_in_bahasa_indonesia(kiosk: Kiosk) -> None:
+    person = kiosk.people["active"]
+
+    async def scenario(app: KioskApp, pilot: Pilot[Any]) -> None:
+        await start(pilot, "enter")
+        assert session_of(app).lang == "id"
+        assert "Ketik NIK Anda" in shown(app)
+        # Synced two hours ago: the date is shown plainly, without a warning.
+        assert "Data per 24-11-2026 08.00" in shown(app)
+        assert "PERHATIAN" not in shown(app)
+        assert not app.screen.query_one("#data-date").has_class("-stale")
+
+        await type_keys(pilot, person.nik)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert showing(app) is VerifyScreen
+        assert session_of(app).nik == person.nik
+        assert "nama gadis ibu kandung" in shown(app)
+
+        await type_keys(pilot, person.mother)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert showing(app) is StatusScreen
+        text = shown(app)
+        assert person.member.name in text
+        assert f"NIK {masked(person)}" in text
+        assert person.nik not in text
+        assert person.nik not in text.replace(" ", "")
+        assert "Kepesertaan: AKTIF" in text
+        assert "TIDAK AKTIF" not in text
+        assert "Rp 12.345.678" in text
+        assert "Perusahaan: PT Sinar Jaya Abadi" in text
+        assert "Iuran: lunas sampai Oktober 2026." in text
+        assert person.mother not in text
+        assert person.mother.upper() not in text.upper()
+
+        await pilot.press("c")
+        await pilot.pause()
+        assert showing(app) is CardScreen
+        assert "Kartu Peserta Digital" in shown(app)
+        assert person.member.name in shown(app)
+        assert person.nik not in screen_text(app).replace(" ", "")
+
+        await pilot.click("#done")
+        await pilot.pause()
+        assert showing(app) is DoneScreen
+        assert app.session is None
+        text = shown(app)
+        assert "Terima kasih" in text
+        assert person.member.name not in text
+        assert masked(person) not in text
+        assert not any(isinstance(s, StatusScreen | CardScreen) for s in app.screen_stack)
+
+        await pilot.press("x")
+        await settle(pilot)
+        assert showing(app) is WelcomeScreen
+        assert app.session is None
+
+    drive(kiosk.app(), scenario)
+
+
+def test_flow_in_english(kiosk: Kiosk) -> None:
+    person = kiosk.people["arrears"]
+
+    async def scenario(app: KioskApp, pilot: Pilot[Any]) -> None:
+        await start(pilot, "e")
+        assert session_of(app).lang == "en"
+        assert "Type your NIK" in shown(app)
+        assert "Data as of 24-11-2026 08.00" in shown(app)
+        await paste(pilot, person.nik)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert showing(app) is VerifyScreen
+        assert "mother's maiden name" in shown(app)
+        await paste(pilot, person.mother)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert showing(app) is StatusScreen
+        text = shown(app)
+        assert person.member.name in text
+        assert f"NIK {masked(person)}" in text
+        assert "Membership: ACTIVE" in text
+        # Last paid June 2026: nothing recorded for July to October.
+        assert "Contributions: not recorded since July 2026 (4 months)." in text
+        assert "JHT balance: Rp 4.500.000 (as of 31 October 2026)" in text
+        assert "Employer: CV Maju Bersama" in text
+        assert "ask your company's HR department" in text
+        assert "175" in text
+        for indonesian in ("Kepesertaan", "Iuran", "Juli", "Selesai"):
+            assert indonesian not in text
+        assert person.mother not in text
+        assert "Digital card" in text
+        assert "Done" in text
+
+    drive(kiosk.app(), scenario)
+
+
+def test_inactive_member_sees_why(kiosk: Kiosk) -> None:
+    person = kiosk.people["inactive"]
+    reason = person.member.status_reason
+    assert reason
+
+    async def scenario(app: KioskApp, pilot: Pilot[Any]) -> None:
+        await paste_to_status(pilot, person)
+        assert showing(app) is StatusScreen
+        text = shown(app)
+        assert "Kepesertaan: TIDAK AKTIF" in text
+        assert f"Keterangan: {reason}" in text
+        assert app.screen.query_one("#membership").has_class("-bad")
+        assert "Kepesertaan Anda tidak aktif" in text
+
+    drive(kiosk.app(), scenario)
+
+
+# 4: the NIK screen -----------------------------------------------------------------
+
+
+def problem_text(app: KioskApp) -> str:
+    return flat(str(app.screen.query_one("#problem", Static).render()))
+
+
+def digits_of(app: KioskApp) -> str:
+    screen = app.screen
+    assert isinstance(screen, NikScreen)
+    return screen.digits
+
+
+def test_empty_not_digits_too_short(kiosk: Kiosk) -> None:
+    async def scenario(app: KioskApp, pilot: Pilot[Any]) -> None:
+        await start(pilot)
+        assert problem_text(app) == ""
+
+        await pilot.press("enter")
+        await pilot.pause()
+        assert showing(app) is NikScreen
+        assert nik_problem(NikProblem.EMPTY) in shown(app)
+
+        await pilot.press("a")
+        await pilot.pause()
+        assert showing(app) is NikScreen
+        assert digits_of(app) == ""
+        assert nik_problem(NikProblem.NOT_DIGITS) in shown(app)
+
+        await type_keys(pilot, "32010")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert showing(app) is NikScreen
+        assert digits_of(app) == "32010"
+        expected = nik_problem(NikProblem.TOO_SHORT, count=5)
+        assert "5" in expected
+        assert expected in shown(app)
+        assert "5 dari 16 angka" in shown(app)
+
+    drive(kiosk.app(), scenario)
+
+
+def test_a_seventeenth_digit_changes_nothing(kiosk: Kiosk) -> None:
+    nik = kiosk.people["active"].nik
+
+    async def scenario(app: KioskApp, pilot: Pilot[Any]) -> None:
+        await start(pilot)
+        # A pasted number too long for a NIK is refused whole.
+        await paste(pilot, nik + "1")
+        assert digits_of(app) == ""
+        assert nik_problem(NikProblem.TOO_LONG, count=17) in shown(app)
+        assert "0 dari 16 angka" in shown(app)
+
+        # The control: a 16-digit paste, grouped as people copy it, lands whole.
+        await paste(pilot, f"{nik[:4]} {nik[4:8]}-{nik[8:12]}.{nik[12:]}")
+        assert digits_of(app) == nik
+        assert problem_text(app) == ""
+        before = screen_text(app)
+        assert f"{nik[:4]} {nik[4:8]} {nik[8:12]} {nik[12:]}" in before
+
+        await pilot.press("7")
+        await pilot.pause()
+        assert digits_of(app) == nik
+        assert nik_problem(NikProblem.TOO_LONG, count=17) in shown(app)
+        assert f"{nik[:4]} {nik[4:8]} {nik[8:12]} {nik[12:]}" in screen_text(app)
+        assert "16 dari 16 angka" in shown(app)
+
+        await paste(pilot, nik + "1")
+        assert digits_of(app) == nik
+        assert showing(app) is NikScreen
+
+    drive(kiosk.app(), scenario)
+
+
+def impossible_niks(base: str) -> dict[NikProblem, str]:
+    """One 16-digit NIK per problem a complete number can have, built on a valid one."""
+    return {
+        NikProblem.UNKNOWN_PROVINCE: with_digits(base, 0, "99"),
+        NikProblem.BAD_DAY: with_digits(base, 6, "32"),
+        NikProblem.BAD_MONTH: with_digits(base, 8, "13"),
+        NikProblem.IMPOSSIBLE_DATE: with_digits(base, 6, "3102"),
+        NikProblem.SERIAL_ZERO: with_digits(base, 12, "0000"),
+    }
+
+
+def problem_of(number: str, today: date) -> NikProblem:
+    with pytest.raises(InvalidNikError) as raised:
+        parse_nik(number, today)
+    return raised.value.problem
+
+
+def test_each_impossible_nik_shows_its_own_message(kiosk: Kiosk) -> None:
+    base = kiosk.people["active"].nik
+    cases = impossible_niks(base)
+    for problem, number in cases.items():
+        assert len(number) == 16
+        assert problem_of(number, TODAY) is problem
+    messages = {nik_problem(problem) for problem in cases}
+    assert len(messages) == len(cases)
+
+    async def scenario(app: KioskApp, pilot: Pilot[Any]) -> None:
+        for problem, number in cases.items():
+            await start(pilot)
+            assert digits_of(app) == ""
+            await paste(pilot, number)
+            await pilot.press("enter")
+            await pilot.pause()
+            assert showing(app) is NikScreen, problem
+            assert digits_of(app) == number
+            assert session_of(app).nik == ""
+            text = shown(app)
+            assert nik_problem(problem) in text, problem
+            assert [m for m in messages if m in text] == [nik_problem(problem)]
+            # Back to the welcome screen: the next member starts with nothing typed.
+            await pilot.press("escape")
+            await pilot.pause()
+            assert app.session is None
+
+    drive(kiosk.app(), scenario)
+
+
+def test_a_birth_date_still_to_come_is_refused(kiosk: Kiosk) -> None:
+    """Only a kiosk clock before the birth date can refuse a NIK for this.
+
+    On 24 November 2026 every date a NIK can hold has a century already past in
+    which it exists (a NIK of 2 June 30 is someone born in 1930), so the kiosk's
+    clock is set to 1 June 1999 and the NIK says 2 June 99.
+    """
+    today = date(1999, 6, 1)
+    number = with_digits(kiosk.people["active"].nik, 6, "020699")
+    assert problem_of(number, today) is NikProblem.FUTURE_DATE
+    service = KioskService(
+        open_cache=lambda: Cache.open(kiosk.path, kiosk.key),
+        card_key=CARD_KEY.public_key,
+        settings=ScreenSettings(),
+        clock=lambda: datetime(1999, 6, 1, 3, 0, tzinfo=UTC),
+    )
+
+    async def scenario(app: KioskApp, pilot: Pilot[Any]) -> None:
+        await start(pilot)
+        await paste(pilot, number)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert showing(app) is NikScreen
+        assert nik_problem(NikProblem.FUTURE_DATE) in shown(app)
+
+    drive(KioskApp(service, ticks=Ticks()), scenario)
+
+
+def test_on_screen_digit_pad(kiosk: Kiosk) -> None:
+    person = kiosk.people["active"]
+
+    async def scenario(app: KioskApp, pilot: Pilot[Any]) -> None:
+        await start(pilot)
+        for digit in person.nik[:3]:
+            await click_key(pilot, key=digit)
+        assert digits_of(app) == person.nik[:3]
+        await click_key(pilot, label="Hapus")
+        assert digits_of(app) == person.nik[:2]
+        await click_key(pilot, label="Lanjut")
+        assert showing(app) is NikScreen
+        assert nik_problem(NikProblem.TOO_SHORT, count=2) in shown(app)
+
+        # Each tap costs the pilot a fifth of a second: paste the middle, tap the rest.
+        await paste(pilot, person.nik[2:10])
+        for digit in person.nik[10:]:
+            await click_key(pilot, key=digit)
+        assert digits_of(app) == person.nik
+        await click_key(pilot, label="Lanjut")
+        assert showing(app) is VerifyScreen
+        assert session_of(app).nik == person.nik
+
+    drive(kiosk.app(), scenario)
+
+
+# 5: verification -------------------------------------------------------------------
+
+
+def unknown_nik(kiosk: Kiosk) -> str:
+    base = kiosk.people["active"].nik
+    number = with_digits(base, 12, "9999" if base[12:] != "9999" else "9998")
+    parse_nik(number, TODAY)
+    assert number not in {person.nik for person in kiosk.people.values()}
+    return number
+
+
+def test_wrong_answer_and_unknown_nik_look_the_same(kiosk: Kiosk) -> None:
+    person = kiosk.people["active"]
+    no_match = msg("ui.verify.no_match").text("id")
+    screens: list[str] = []
+
+    def attempt(
+        nik: str, answer: str, enter: Callable[[Pilot[Any], str], Awaitable[None]]
+    ) -> Scenario:
+        async def scenario(app: KioskApp, pilot: Pilot[Any]) -> None:
+            await start(pilot)
+            await paste(pilot, nik)
+            await pilot.press("enter")
+            await pilot.pause()
+            assert showing(app) is VerifyScreen
+            await enter(pilot, answer)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert showing(app) is VerifyScreen
+            assert session_of(app).view is None
+            assert session_of(app).nik == nik
+            assert no_match in shown(app)
+            assert "tidak cocok" in shown(app)
+            assert answer not in screen_text(app)
+            screens.append(screen_text(app))
+
+        return scenario
+
+    drive(kiosk.app(), attempt(person.nik, "Siti Aminat", type_keys))
+    drive(kiosk.app(), attempt(unknown_nik(kiosk), person.mother, paste))
+    wrong_answer, unknown = screens
+    assert wrong_answer == unknown
+
+
+def test_on_screen_letter_board(kiosk: Kiosk) -> None:
+    person = kiosk.people["active"]
+
+    async def scenario(app: KioskApp, pilot: Pilot[Any]) -> None:
+        await start(pilot)
+        await paste(pilot, person.nik)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert showing(app) is VerifyScreen
+        # Mixed as a member might: the first name pasted, the rest tapped in capitals.
+        first, rest = person.mother.split(" ", 1)
+        await paste(pilot, first)
+        await click_key(pilot, label="Spasi")
+        for letter in rest.upper():
+            await click_key(pilot, key=letter)
+        screen = app.screen
+        assert isinstance(screen, VerifyScreen)
+        assert screen.answer == f"{first} {rest.upper()}"
+        assert f"{first} {rest.upper()}" in screen_text(app)
+        await click_key(pilot, label="Periksa")
+        await settle(pilot)
+        assert showing(app) is StatusScreen
+        assert person.member.name in shown(app)
+
+    drive(kiosk.app(), scenario)
+
+
+# 6: the idle wipe ------------------------------------------------------------------
+
+
+def test_idle_session_counts_down_then_is_wiped(kiosk: Kiosk) -> None:
+    person = kiosk.people["active"]
+    ticks = Ticks()
+
+    async def scenario(app: KioskApp, pilot: Pilot[Any]) -> None:
+        await paste_to_status(pilot, person)
+        assert showing(app) is StatusScreen
+        ticks.advance(45)
+        await pilot.pause(0.3)
+        assert showing(app) is StatusScreen
+
+        ticks.advance(6)
+        await pilot.pause(0.3)
+        assert showing(app) is IdleScreen
+        text = shown(app)
+        assert "detik" in text
+        assert "dalam 9 detik" in text
+        ticks.advance(2)
+        await pilot.pause(0.3)
+        assert showing(app) is IdleScreen
+        assert "dalam 7 detik" in shown(app)
+        assert len(app.screen_stack) == 3
+
+        await pilot.click("#continue")
+        await pilot.pause()
+        assert showing(app) is StatusScreen
+        assert session_of(app).view is not None
+        assert person.member.name in shown(app)
+
+        ticks.advance(55)
+        await pilot.pause(0.3)
+        assert showing(app) is IdleScreen
+        assert "dalam 5 detik" in shown(app)
+        ticks.advance(6)
+        await pilot.pause(0.3)
+        await settle(pilot)
+        assert showing(app) is WelcomeScreen
+        assert app.session is None
+        text = shown(app)
+        for secret in (
+            person.member.name,
+            masked(person),
+            person.nik,
+            "12.345.678",
+            "Sinar Jaya",
+            person.member.kpj,
+        ):
+            assert secret not in text
+        assert not any(isinstance(s, StatusScreen | IdleScreen) for s in app.screen_stack)
+
+    drive(kiosk.app(ticks=ticks), scenario)
+
+
+# 7: lock-down ----------------------------------------------------------------------
+
+ESCAPES = ("ctrl+q", "ctrl+c", "ctrl+z", "ctrl+p", "ctrl+backslash")
+
+
+async def try_to_escape(app: KioskApp, pilot: Pilot[Any]) -> None:
+    kind = showing(app)
+    for key in ESCAPES:
+        await pilot.press(key)
+        await pilot.pause()
+        assert app.is_running, key
+        assert showing(app) is kind, key
+        assert not any(isinstance(s, CommandPalette) for s in app.screen_stack), key
+        assert app.return_code is None, key
+
+
+def test_no_key_quits_suspends_or_opens_the_palette(kiosk: Kiosk) -> None:
+    person = kiosk.people["active"]
+
+    async def scenario(app: KioskApp, pilot: Pilot[Any]) -> None:
+        await start(pilot)
+        await type_keys(pilot, person.nik[:6])
+        await try_to_escape(app, pilot)
+        assert digits_of(app) == person.nik[:6]
+
+        await paste(pilot, person.nik[6:])
+        await pilot.press("enter")
+        await pilot.pause()
+        await paste(pilot, person.mother)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert showing(app) is StatusScreen
+        await try_to_escape(app, pilot)
+        assert session_of(app).view is not None
+        assert person.member.name in shown(app)
+
+    drive(kiosk.app(), scenario)
+
+
+# 8: untrusted text -----------------------------------------------------------------
+
+
+def test_markup_in_names_is_shown_as_typed(kiosk: Kiosk) -> None:
+    person = kiosk.people["markup"]
+    assert person.member.name == MARKUP_NAME
+
+    async def scenario(app: KioskApp, pilot: Pilot[Any]) -> None:
+        await paste_to_status(pilot, person)
+        assert showing(app) is StatusScreen
+        text = screen_text(app)
+        assert "[bold red]X[/]" in text
+        assert "[link=http://x.example]PT Evil[/link]" in text
+        assert "[blink]ok[/blink]" in text
+
+    drive(kiosk.app(), scenario)
+
+
+# 9: unexpected errors --------------------------------------------------------------
+
+
+def test_an_unexpected_error_wipes_and_apologises(
+    kiosk: Kiosk, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    person = kiosk.people["active"]
+
+    def broken(self: StatusScreen, status: object) -> Any:
+        raise RuntimeError("secret " + person.nik)
+
+    monkeypatch.setattr(screens.status.StatusScreen, "_programs", broken)
+    caplog.set_level(logging.INFO)
+    seen: dict[str, object] = {}
+
+    async def scenario(app: KioskApp, pilot: Pilot[Any]) -> None:
+        await paste_to_status(pilot, person)
+        await settle(pilot)
+        assert app.is_running
+        assert showing(app) is ErrorScreen
+        assert app.session is None
+        text = shown(app)
+        assert "terjadi gangguan" in text
+        assert person.nik not in text
+        assert "secret" not in text
+        assert person.member.name not in text
+        assert not any(isinstance(s, StatusScreen) for s in app.screen_stack)
+
+        await pilot.press("x")
+        await settle(pilot)
+        assert showing(app) is WelcomeScreen
+        assert app.is_running
+        seen["exception"] = app._exception
+        seen["return_code"] = app.return_code
+
+    app = kiosk.app()
+    drive(app, scenario)
+    assert seen == {"exception": None, "return_code": None}
+    assert app._exception is None
+    assert app.return_code != 1
+    assert "RuntimeError" in caplog.text
+    assert person.nik not in caplog.text
+    assert "secret" not in caplog.text
+
+
+# 10: out of service ----------------------------------------------------------------
+
+
+def out_of_service(app: KioskApp, *fragments: str) -> str:
+    async def scenario(app: KioskApp, pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        assert showing(app) is OutOfServiceScreen
+        text = shown(app)
+        assert "kiosk sedang tidak dapat melayani" in text
+        assert "Untuk petugas / For staff:" in text
+        for fragment in fragments:
+            assert fragment in text
+        # Nothing starts a session here.
+        await pilot.press("enter")
+        await pilot.press("e")
+        await pilot.pause()
+        assert showing(app) is OutOfServiceScreen
+        assert app.session is None
+
+    drive(app, scenario)
+    readiness = app.readiness
+    assert readiness is not None
+    assert readiness.problem is not None
+    return readiness.problem.key
+
+
+def test_out_of_service_without_a_cache(kiosk: Kiosk, tmp_path: Path) -> None:
+    missing = Kiosk(tmp_path / "nowhere" / "cache.db", kiosk.key, {})
+    key = out_of_service(missing.app(), "Belum ada cache di", "There is no cache at")
+    assert key == "cache.missing"
+
+
+def test_out_of_service_with_the_wrong_key(kiosk: Kiosk) -> None:
+    wrong = Kiosk(kiosk.path, new_key(), kiosk.people)
+    key = out_of_service(wrong.app(), "Kunci master salah", "Wrong master key")
+    assert key == "cache.wrong_key"
+
+
+def test_out_of_service_when_data_is_too_old(tmp_path: Path) -> None:
+    old = build_kiosk(tmp_path, new_key(), synced=NOW - timedelta(days=8))
+    key = out_of_service(old.app(), "lebih dari 7 hari lalu", "more than 7 days ago")
+    assert key == "service.too_old"
+
+
+def test_stale_data_is_served_with_a_warning(tmp_path: Path) -> None:
+    stale = build_kiosk(tmp_path, new_key(), synced=NOW - timedelta(days=2))
+
+    async def scenario(app: KioskApp, pilot: Pilot[Any]) -> None:
+        await start(pilot)
+        readiness = app.readiness
+        assert readiness is not None
+        assert readiness.serving
+        assert readiness.stale
+        top = app.screen.query_one("#data-date", Static)
+        assert top.has_class("-stale")
+        assert "PERHATIAN: data per 22-11-2026 10.00, belum diperbarui" in shown(app)
+
+    drive(stale.app(), scenario)
+
+
+# 11: help --------------------------------------------------------------------------
+
+
+HELP_ONLY = ("2757", "JMO", "Call center 175")
+"""In the help text and on none of the screens it opens over."""
+
+
+async def help_and_back(app: KioskApp, pilot: Pilot[Any], how: str) -> None:
+    before = showing(app)
+    under = screen_text(app)
+    assert not [needle for needle in HELP_ONLY if needle in flat(under)]
+    if how == "click":
+        await pilot.click("#help")
+    else:
+        await pilot.press(how)
+    await pilot.pause()
+    assert showing(app) is HelpScreen, how
+    text = shown(app)
+    for needle in HELP_ONLY:
+        assert needle in text
+    assert "Jika ada masalah" in text
+    await pilot.press("escape")
+    await pilot.pause()
+    assert showing(app) is before
+    assert screen_text(app) == under
+
+
+def test_help_from_every_member_step(kiosk: Kiosk) -> None:
+    """F1 and the Help button on the NIK screen; one of them on each later step."""
+    person = kiosk.people["active"]
+
+    async def scenario(app: KioskApp, pilot: Pilot[Any]) -> None:
+        await start(pilot)
+        await paste(pilot, person.nik[:7])
+        for how in ("f1", "click"):
+            await help_and_back(app, pilot, how)
+            assert digits_of(app) == person.nik[:7]
+            assert "7 dari 16 angka" in shown(app)
+        await paste(pilot, person.nik[7:])
+        await pilot.press("enter")
+        await pilot.pause()
+
+        assert showing(app) is VerifyScreen
+        assert person.mother[4] == " "
+        await paste(pilot, person.mother[:4])
+        await help_and_back(app, pilot, "click")
+        screen = app.screen
+        assert isinstance(screen, VerifyScreen)
+        assert screen.answer == person.mother[:4]
+        assert person.mother[:4] in screen_text(app)
+        await pilot.press("space")
+        await paste(pilot, person.mother[5:])
+        await pilot.press("enter")
+        await settle(pilot)
+
+        assert showing(app) is StatusScreen
+        await help_and_back(app, pilot, "f1")
+        assert person.member.name in shown(app)
+        assert session_of(app).view is not None
+
+    drive(kiosk.app(), scenario)
+
+
+# 12: the card's QR -----------------------------------------------------------------
+
+
+def write_public_key(path: Path, key: Ed25519PrivateKey) -> Path:
+    path.write_bytes(
+        key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    return path
+
+
+async def open_card(app: KioskApp, pilot: Pilot[Any], person: Person) -> None:
+    await paste_to_status(pilot, person)
+    assert showing(app) is StatusScreen
+    await pilot.click("#card")
+    await pilot.pause()
+    assert showing(app) is CardScreen
+    await pilot.pause()
+
+
+def test_card_qr_scans_and_verifies_with_the_cli(
+    kiosk: Kiosk, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    person = kiosk.people["active"]
+    scanned: list[str] = []
+
+    async def scenario(app: KioskApp, pilot: Pilot[Any]) -> None:
+        await open_card(app, pilot, person)
+        assert app.screen.query(QrCode)
+        assert "Pindai kode QR" in shown(app)
+        scanned.extend(decode_qr(screen_image(app)))
+
+    drive(kiosk.app(), scenario, size=(100, 30))
+    assert scanned == [person.member.card]
+
+    key = write_public_key(tmp_path / "card-public.pem", CARD_KEY)
+    capsys.readouterr()
+    code = cli_main(["card", "verify", scanned[0], "--key", str(key)], KIOSK_PIN)
+    out, err = capsys.readouterr()
+    # The card is dated from the tests' fixed NOW, the CLI reads the real clock: valid
+    # until 80 days after 24 November 2026, expired (but genuine) after that.
+    if datetime.now(UTC) < NOW + timedelta(days=80):
+        assert (code, err) == (0, "")
+        assert out.splitlines()[-1] == "VALID"
+    else:
+        assert code == ExpiredError.exit_code
+    assert person.member.kpj in out
+
+    # The control: the same text against another key is refused.
+    other = write_public_key(tmp_path / "other-public.pem", Ed25519PrivateKey.generate())
+    code = cli_main(["card", "verify", scanned[0], "--key", str(other)], KIOSK_PIN)
+    out, _ = capsys.readouterr()
+    assert code == RejectedError.exit_code
+    assert person.member.kpj not in out
+
+
+def test_card_qr_on_the_linux_console(kiosk: Kiosk) -> None:
+    person = kiosk.people["active"]
+    scanned: list[str] = []
+
+    async def scenario(app: KioskApp, pilot: Pilot[Any]) -> None:
+        await open_card(app, pilot, person)
+        assert app.qr_mode == "whole"
+        assert app.screen.query(QrCode)
+        scanned.extend(decode_qr(screen_image(app)))
+
+    drive(kiosk.app(console=True), scenario, size=(160, 64))
+    assert scanned == [person.member.card]
+
+
+def test_card_on_a_small_screen_says_so(kiosk: Kiosk) -> None:
+    person = kiosk.people["active"]
+    too_small = flat(msg("ui.card.too_small").text("id"))
+
+    async def scenario(app: KioskApp, pilot: Pilot[Any]) -> None:
+        await open_card(app, pilot, person)
+        assert not app.screen.query(QrCode)
+        assert too_small in shown(app)
+        assert decode_qr(screen_image(app)) == []
+
+    drive(kiosk.app(), scenario, size=(80, 24))
