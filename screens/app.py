@@ -6,6 +6,7 @@ clock and a fake tick source (:func:`screens.factory.build_app`).
 """
 
 import asyncio
+import gc
 import logging
 import signal
 import threading
@@ -51,6 +52,14 @@ class Session:
     lang: Lang
     nik: str = ""
     view: MemberView | None = None
+
+
+def _tidy_memory() -> None:
+    """Collect between members, and freeze what survives, so that no full collection
+    lands while the next member waits for their status (it cost 100-500 ms there)."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 class KioskApp(App[int], inherit_bindings=False):
@@ -126,6 +135,7 @@ class KioskApp(App[int], inherit_bindings=False):
         while len(self.screen_stack) > 2:
             self.pop_screen()
         self.switch_screen(then or WelcomeScreen())
+        self.call_after_refresh(_tidy_memory)
 
     def note_input(self) -> None:
         self._last_input = self.ticks()
