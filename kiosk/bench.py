@@ -15,8 +15,13 @@ Layout of the benchmark directory (see :class:`BenchLayout`)::
     kiosk/          kiosk.toml, master.key, trust/, cache.db, feed-work/
     plain.db        the plain SQLite baseline
     sqlcipher.db    the SQLCipher peer, when sqlcipher3 is installed
+
+The UI's two targets come last, on the cache just synced (:func:`ui_figures`):
+``kiosk`` never imports Textual, so ``python -m screens.bench`` measures them in
+child processes, each beside a bare Textual app measured the same way.
 """
 
+import json
 import math
 import os
 import random
@@ -33,6 +38,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from pathlib import Path
 from time import perf_counter, perf_counter_ns
+from typing import Any, NoReturn
 
 from kiosk.cache import Cache
 
@@ -57,6 +63,8 @@ DELETED_SHARE = 10
 """One change in this many deletes a member; the others edit one."""
 STARTUP_RUNS = 3
 """A child's start-up is the best of this many runs: noise only ever adds to it."""
+UI_TERM = "xterm-256color"
+"""The UI children's terminal type: ``linux`` would switch the App to the console's look."""
 PLAIN = "plain SQLite"
 SQLCIPHER = "SQLCipher"
 _CREATE = "CREATE TABLE members (nik BLOB PRIMARY KEY, mother BLOB, record BLOB) WITHOUT ROWID"
@@ -90,6 +98,45 @@ class BenchOptions:
     changes: int
     lookups: int
     now: datetime
+    ui_runs: int
+    """Members taken from answer to status screen, and bare screen switches beside them."""
+
+
+@dataclass(frozen=True)
+class Spread:
+    """Milliseconds over a UI child's runs, nearest rank: each is a time some run took."""
+
+    p50: float
+    p95: float
+    max: float
+
+
+@dataclass(frozen=True)
+class UiFigures:
+    """The design's two UI targets, each beside a bare Textual app timed in the same run."""
+
+    directory: str
+    members: int
+    """Members not deleted in the file the samples come from: the cache they are looked up in."""
+    runs: int
+    """Members sent from answer to status screen; as many bare screen switches."""
+    starts: int
+    """Starts of each App, the best kept: noise only ever adds to a start."""
+    import_textual_seconds: float
+    """Importing ``textual.app``, best of every start: left out of both starts below."""
+    start_seconds: float
+    """The kiosk App to an interactive, painted welcome screen, the best of ``starts``."""
+    bare_start_seconds: float
+    """An App whose screen holds one Static, to its first paint: Textual's own share."""
+    flow_ms: Spread
+    """Answer submitted to status screen painted, as the App notes both moments."""
+    baseline_ms: Spread
+    """A key to a new screen of eight Statics painted, in a bare App."""
+    reached: int
+    """Members that reached the status screen: all of them, or the run is wrong."""
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -147,6 +194,7 @@ class BenchFigures:
     sqlcipher: Column | None
     """None when ``sqlcipher3`` is not installed."""
     sqlcipher_version: str | None
+    ui: UiFigures
 
     def full_ratio(self, column: Column) -> float:
         """The design's yardstick: full sync time over plain SQLite's."""
@@ -197,6 +245,10 @@ class _Reservoir:
         self._size = size
         self._seen = 0
         self._rng = rng
+
+    @property
+    def seen(self) -> int:
+        return self._seen
 
     def add(self, item: str) -> None:
         if self._seen < self._size:
@@ -277,6 +329,7 @@ def run_bench(layout: BenchLayout, options: BenchOptions, say: Say) -> BenchFigu
         for store in stores
     }
     cipher = next((store for store in stores if store.label == SQLCIPHER), None)
+    ui = ui_figures(layout, options.ui_runs, say)
     return BenchFigures(
         directory=str(layout.root),
         members=options.members,
@@ -304,7 +357,109 @@ def run_bench(layout: BenchLayout, options: BenchOptions, say: Say) -> BenchFigu
         plain=columns[PLAIN],
         sqlcipher=columns.get(SQLCIPHER),
         sqlcipher_version=None if cipher is None else _cipher_version(cipher),
+        ui=ui,
     )
+
+
+def ui_figures(layout: DemoLayout, runs: int, say: Say) -> UiFigures:
+    """Time the UI on the kiosk of a demo or bench tree whose cache is synced.
+
+    The children keep their bytecode in a directory of their own, which one
+    untimed run of each fills first: an installed kiosk has its modules compiled,
+    while ``PYTHONDONTWRITEBYTECODE`` would have every start compile them again,
+    and writing ``__pycache__`` beside the sources is not the benchmark's to do.
+    The starts alternate kiosk and bare, so a slow spell of the machine lands on both.
+    """
+    with tempfile.TemporaryDirectory(prefix="kiosk-bench-ui-") as work:
+        samples = Path(work) / "samples.tsv"
+        say(f"choosing {runs:,} members to verify at the kiosk from {layout.members_file}")
+        members = _write_ui_samples(layout.members_file, samples, runs)
+        environ = {k: v for k, v in _child_environ().items() if k != "PYTHONDONTWRITEBYTECODE"}
+        environ |= {"TERM": UI_TERM, "PYTHONPYCACHEPREFIX": str(Path(work) / "bytecode")}
+        config = ["--config", str(layout.config)]
+        flow_args = ["flow", *config, "--samples", str(samples), "--runs"]
+        say("UI: one untimed run of each child, to compile its bytecode")
+        _ui_child(["start-bare"], environ)
+        _ui_child([*flow_args, "1"], environ)
+        say(f"UI: starting the kiosk and a bare Textual app, {STARTUP_RUNS} times each")
+        starts = [
+            (_ui_child(["start", *config], environ), _ui_child(["start-bare"], environ))
+            for _ in range(STARTUP_RUNS)
+        ]
+        say(f"UI: {runs:,} members from answer to status screen, then as many bare switches")
+        flow = _ui_child([*flow_args, str(runs)], environ)
+    flow_ms = [float(ms) for ms in flow["flow_ms"]]  # At least one: the child fails otherwise.
+    return UiFigures(
+        directory=str(layout.root),
+        members=members,
+        runs=int(flow["samples"]),
+        starts=STARTUP_RUNS,
+        import_textual_seconds=min(
+            float(child["import_textual"]) for pair in starts for child in pair
+        ),
+        start_seconds=min(float(kiosk["to_welcome"]) for kiosk, _ in starts),
+        bare_start_seconds=min(float(bare["to_first_screen"]) for _, bare in starts),
+        flow_ms=_spread(flow_ms),
+        baseline_ms=_spread([float(ms) for ms in flow["baseline_ms"]]),
+        reached=len(flow_ms),
+    )
+
+
+def _write_ui_samples(members_file: Path, samples: Path, runs: int) -> int:
+    """``nik<TAB>mother_name`` lines of members not deleted, a fixed sample; returns their count.
+
+    A seed of its own, so which members these are does not depend on the changes or lookups.
+    """
+    rng = random.Random(SAMPLE_SEED + 2)  # noqa: S311 - a sample of made-up members
+    chosen = _Reservoir(runs, rng)
+    for row in read_members(members_file):
+        if row["deleted"].strip().lower() not in {"true", "1"}:
+            chosen.add(f"{row['nik']}\t{row['mother_name']}")
+    rng.shuffle(chosen.items)
+    samples.write_text("".join(f"{line}\n" for line in chosen.items), encoding="utf-8")
+    return chosen.seen
+
+
+def _ui_child(args: Sequence[str], environ: dict[str, str]) -> dict[str, Any]:
+    """``python -m screens.bench``, whose last line on standard output is its JSON object."""
+    argv = [sys.executable, "-m", "screens.bench", *args]
+    _settle()
+    done = subprocess.run(  # noqa: S603 - our own interpreter and arguments
+        argv,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        env=environ,
+        check=False,
+    )
+    lines = done.stdout.decode(errors="replace").splitlines()
+    if done.returncode != 0 or not lines:
+        _child_failed(argv, done.returncode, done.stderr.decode(errors="replace"))
+    figures: dict[str, Any] = json.loads(lines[-1])
+    return figures
+
+
+def _child_failed(argv: Sequence[str], code: int, stderr: str) -> NoReturn:
+    lines = [line.removeprefix("kiosk: ") for line in stderr.splitlines() if line.strip()]
+    raise KioskError(
+        msg(
+            "bench.child_failed",
+            command=" ".join(argv[2:]),
+            code=code,
+            reason=lines[-1] if lines else "-",
+        )
+    )
+
+
+def _spread(times_ms: Sequence[float]) -> Spread:
+    ordered = sorted(times_ms)
+    return Spread(
+        p50=_nearest_rank(ordered, 0.50), p95=_nearest_rank(ordered, 0.95), max=ordered[-1]
+    )
+
+
+def _nearest_rank(ordered: Sequence[float], share: float) -> float:
+    """A time some run really took, not an interpolation between two."""
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
 def _check(root: Path, options: BenchOptions) -> None:
@@ -360,12 +515,15 @@ def _run_child(argv: Sequence[str]) -> _Child:
     ``wait4`` gives this child's figure alone; ``RUSAGE_CHILDREN`` would give the
     largest of every child so far. Errors go to a file: a pipe could fill and stall it.
     """
-    environ = {k: v for k, v in os.environ.items() if k != "CREDENTIALS_DIRECTORY"}
     with tempfile.TemporaryFile() as err:
         _settle()
         start = perf_counter()
         child = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-            argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err, env=environ
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            env=_child_environ(),
         )
         _, status, usage = os.wait4(child.pid, 0)
         seconds = perf_counter() - start
@@ -373,16 +531,13 @@ def _run_child(argv: Sequence[str]) -> _Child:
         err.seek(0)
         stderr = err.read().decode(errors="replace")
     if child.returncode != 0:
-        lines = [line.removeprefix("kiosk: ") for line in stderr.splitlines() if line.strip()]
-        raise KioskError(
-            msg(
-                "bench.child_failed",
-                command=" ".join(argv[2:]),
-                code=child.returncode,
-                reason=lines[-1] if lines else "-",
-            )
-        )
+        _child_failed(argv, child.returncode, stderr)
     return _Child(seconds, _rss_bytes(usage.ru_maxrss))
+
+
+def _child_environ() -> dict[str, str]:
+    """Ours, less systemd's credentials: a child must use the bench kiosk's own key file."""
+    return {k: v for k, v in os.environ.items() if k != "CREDENTIALS_DIRECTORY"}
 
 
 def _rss_bytes(maxrss: int) -> int:
@@ -591,10 +746,10 @@ def _select_lookups(store: _Store, keys: Sequence[bytes]) -> Latency:
 
 
 def _latency(times_ns: list[int], found: int) -> Latency:
-    ordered = sorted(times_ns)
-
-    def rank(share: float) -> float:
-        """Nearest rank: a time some lookup really took."""
-        return ordered[max(0, math.ceil(share * len(ordered)) - 1)] / 1000
-
-    return Latency(p50=rank(0.50), p99=rank(0.99), max=ordered[-1] / 1000, found=found)
+    ordered = [ns / 1000 for ns in sorted(times_ns)]
+    return Latency(
+        p50=_nearest_rank(ordered, 0.50),
+        p99=_nearest_rank(ordered, 0.99),
+        max=ordered[-1],
+        found=found,
+    )

@@ -1,12 +1,14 @@
 """``kiosk bench`` end to end on a small feed: the figures are real, and the cache stays sealed.
 
 Times are too noisy here to assert on; what is checked is that every phase ran
-against the same members and counted what it should.
+against the same members and counted what it should. The UI figures come from
+child processes (``python -m screens.bench``), a few runs only, to keep this quick.
 """
 
 import json
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,14 +19,16 @@ from kiosk.demo import read_members
 MEMBERS = 1500
 CHANGES = 150
 LOOKUPS = 200
+UI_RUNS = 5
 
 
 def test_bench_measures_every_store_on_the_same_rows(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     root = tmp_path / "b"
-    argv = ["bench", "--members", str(MEMBERS), "--changes", str(CHANGES)]
-    code = main([*argv, "--lookups", str(LOOKUPS), "--json", "--dir", str(root)], environ={})
+    argv = ["bench", "--members", str(MEMBERS), "--changes", str(CHANGES), "--json"]
+    argv += ["--lookups", str(LOOKUPS), "--ui-runs", str(UI_RUNS), "--dir", str(root)]
+    code = main(argv, environ={})
     out, err = capsys.readouterr()
     assert code == 0, err
     assert "kiosk sync" in err
@@ -51,6 +55,7 @@ def test_bench_measures_every_store_on_the_same_rows(
     assert figures["sync_peak_rss"] > 0
     assert figures["incremental_peak_rss"] > 0
     assert figures["sqlcipher_version"]
+    check_ui(figures["ui"], MEMBERS - deleted)
 
     layout = BenchLayout(root)
     niks = [row["nik"].encode() for row in islice(read_members(layout.members_file), LOOKUPS)]
@@ -61,6 +66,63 @@ def test_bench_measures_every_store_on_the_same_rows(
         if stored.exists():
             data = stored.read_bytes()
             assert not [nik for nik in niks if nik in data]
+
+
+def check_ui(ui: dict[str, Any], members: int) -> None:
+    """Every UI figure was measured, and every sampled member reached the status screen."""
+    assert ui["members"] == members
+    assert ui["runs"] == UI_RUNS
+    assert ui["reached"] == UI_RUNS
+    assert ui["starts"] >= 1
+    for name in ("import_textual_seconds", "start_seconds", "bare_start_seconds"):
+        assert ui[name] > 0, name
+    for name in ("flow_ms", "baseline_ms"):
+        spread = ui[name]
+        assert 0 < spread["p50"] <= spread["p95"] <= spread["max"], name
+
+
+def test_bench_ui_only_measures_a_tree_built_before(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A demo built without the UI, then only the UI figures on it, as a table."""
+    root = tmp_path / "demo"
+    assert main(["demo", "--no-ui", "--members", "300", "--dir", str(root)], environ={}) == 0
+    capsys.readouterr()
+    runs = 2
+    argv = ["bench", "--ui-only", "--ui-runs", str(runs), "--dir", str(root)]
+    assert main(argv, environ={}) == 0
+    out, err = capsys.readouterr()
+    assert "UI: starting the kiosk" in err
+    heading, rule, *rows = (line.split("|") for line in out.splitlines())
+    assert [cell.strip() for cell in heading] == [
+        "UI, headless 100x30",
+        "kiosk",
+        "bare Textual app",
+        "target",
+    ]
+    assert set("".join(rule)) == {"-", "+"}
+    cells = {row[0].strip(): [cell.strip() for cell in row[1:]] for row in rows}
+    assert cells["reached the status screen"] == [str(runs), "-", str(runs)]
+    assert cells["p95"][2] == "< 100 ms"
+    assert not list(root.glob("*.tsv")), "the samples stay out of the tree"
+
+
+@pytest.mark.parametrize(
+    ("argv", "complaint"),
+    [
+        ([], "--ui-only needs --dir"),
+        (["--dir", "."], "has no kiosk/kiosk.toml or members.csv"),
+        (["--dir", ".", "--ui-runs", "0"], "at least 1"),
+    ],
+)
+def test_bench_ui_only_refuses_what_it_cannot_measure(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], complaint: str
+) -> None:
+    argv = [str(tmp_path) if arg == "." else arg for arg in argv]
+    with pytest.raises(SystemExit) as exit_:
+        main(["bench", "--ui-only", *argv], environ={})
+    assert exit_.value.code == 2
+    assert complaint in capsys.readouterr().err
 
 
 def test_bench_refuses_a_directory_in_use(

@@ -1,5 +1,6 @@
 """``kiosk bench``: the design's performance targets, measured side by side in one run."""
 
+import argparse
 import shutil
 import sys
 import tempfile
@@ -12,15 +13,19 @@ from typing import TYPE_CHECKING
 from kiosk.cli import Invocation, Subparsers, add_command, print_json
 
 if TYPE_CHECKING:
-    from kiosk.bench import BenchFigures, Column, Latency
+    from kiosk.bench import BenchFigures, Column, Latency, Spread, UiFigures
 
 FULL_RATIO_TARGET = 2.0
 RSS_TARGET_MB = 200
 INCREMENTAL_TARGET_S = 1.0
 LOOKUP_P99_TARGET_US = 1000
+START_TARGET_S = 0.5
+STATUS_TARGET_MS = 100
+UI_RUNS = 30
 NONE = "-"
 
-Row = tuple[str, str, str, str, str]
+Row = tuple[str, ...]
+"""A measure, its figures (right-aligned), then its target."""
 
 
 def register(subparsers: Subparsers) -> None:
@@ -44,6 +49,26 @@ def register(subparsers: Subparsers) -> None:
     bench.add_argument(
         "--keep", action="store_true", help="keep the temporary directory to look at afterwards"
     )
+    bench.add_argument(
+        "--ui-runs",
+        type=_at_least_one,
+        default=UI_RUNS,
+        metavar="N",
+        help="members taken from answer to status screen (%(default)s)",
+    )
+    bench.add_argument(
+        "--ui-only",
+        action="store_true",
+        help="only the UI figures, on the synced kiosk of an existing demo or bench --dir",
+    )
+    bench.set_defaults(usage_error=bench.error)
+
+
+def _at_least_one(text: str) -> int:
+    number = int(text)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"at least 1, not {number}")
+    return number
 
 
 def _bench(run: Invocation) -> int:
@@ -51,9 +76,13 @@ def _bench(run: Invocation) -> int:
     from kiosk.bench import BenchLayout, BenchOptions, run_bench
 
     args = run.args
+    if args.ui_only:
+        return _ui_only(run)
     temporary = args.dir is None
     root = Path(tempfile.mkdtemp(prefix="kiosk-bench-")) if temporary else args.dir
-    options = BenchOptions(args.members, args.changes, args.lookups, datetime.now(UTC))
+    options = BenchOptions(
+        args.members, args.changes, args.lookups, datetime.now(UTC), ui_runs=args.ui_runs
+    )
     try:
         figures = run_bench(BenchLayout(root), options, _progress())
     finally:
@@ -65,6 +94,29 @@ def _bench(run: Invocation) -> int:
         print_json(figures.as_dict())
     else:
         print(format_table(table(figures)))
+        print()
+        print(format_table(ui_table(figures.ui)))
+    return 0
+
+
+def _ui_only(run: Invocation) -> int:
+    """The UI figures alone, on a tree built before: a million-member demo takes long to build."""
+    from kiosk.bench import BenchLayout, ui_figures
+
+    args = run.args
+    if args.dir is None:
+        args.usage_error("--ui-only needs --dir: a demo or bench directory built before")
+    layout = BenchLayout(args.dir)
+    if not (layout.config.is_file() and layout.members_file.is_file()):
+        args.usage_error(
+            f"--ui-only needs a demo or bench directory: {layout.root} has no "
+            f"{layout.config.relative_to(layout.root)} or {layout.members_file.name}"
+        )
+    figures = ui_figures(layout, args.ui_runs, _progress())
+    if args.json:
+        print_json(figures.as_dict())
+    else:
+        print(format_table(ui_table(figures)))
     return 0
 
 
@@ -132,13 +184,43 @@ def table(figures: "BenchFigures") -> list[Row]:
     ]
 
 
+def ui_table(ui: "UiFigures") -> list[Row]:
+    """The UI's rows: measure, kiosk, bare Textual app, target; headless, 100x30 cells."""
+
+    def spread(pick: Callable[["Spread"], float]) -> tuple[str, str]:
+        return _ms(pick(ui.flow_ms)), _ms(pick(ui.baseline_ms))
+
+    submitted = f"answer submitted -> status painted p50 ({ui.runs:,} of {ui.members:,} members)"
+    return [
+        ("UI, headless 100x30", "kiosk", "bare Textual app", "target"),
+        ("import textual (left out below)", _seconds3(ui.import_textual_seconds), NONE, "info"),
+        (
+            f"start -> interactive welcome (best of {ui.starts})",
+            _seconds3(ui.start_seconds),
+            _seconds3(ui.bare_start_seconds),
+            f"< {START_TARGET_S} s",
+        ),
+        (
+            "  kiosk beyond the bare app",
+            _seconds3(ui.start_seconds - ui.bare_start_seconds),
+            NONE,
+            "info",
+        ),
+        (submitted, *spread(lambda s: s.p50), ""),
+        ("  p95", *spread(lambda s: s.p95), f"< {STATUS_TARGET_MS} ms"),
+        ("  max", *spread(lambda s: s.max), ""),
+        ("  reached the status screen", f"{ui.reached:,}", NONE, f"{ui.runs:,}"),
+    ]
+
+
 def format_table(rows: list[Row]) -> str:
-    """Plain text under a ruled heading; the three figures' columns right-aligned."""
+    """Plain text under a ruled heading; figures (between measure and target) right-aligned."""
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    last = len(widths) - 1
 
     def line(row: Row, figures: bool) -> str:
         cells = (
-            cell.rjust(width) if figures and 1 <= i <= 3 else cell.ljust(width)
+            cell.rjust(width) if figures and 1 <= i < last else cell.ljust(width)
             for i, (cell, width) in enumerate(zip(row, widths, strict=True))
         )
         return " | ".join(cells).rstrip()
@@ -150,6 +232,15 @@ def format_table(rows: list[Row]) -> str:
 
 def _seconds(value: float) -> str:
     return f"{value:,.2f} s"
+
+
+def _seconds3(value: float) -> str:
+    """Starts take fractions of a second: milliseconds show how near the budget they are."""
+    return f"{value:,.3f} s"
+
+
+def _ms(value: float) -> str:
+    return f"{value:,.1f} ms"
 
 
 def _mb(value: int) -> str:
