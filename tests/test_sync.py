@@ -87,7 +87,8 @@ def test_a_directory_source_works_like_the_server(synced: Site) -> None:
     assert (code, out.strip()) == (0, "Up to date at feed sequence 1.")
     with synced.open_cache() as cache:
         after = cache.cursor()
-    assert before is not None and after is not None
+    assert before is not None
+    assert after is not None
     assert (after.sequence, after.state) == (before.sequence, before.state)
     assert after.synced_at > before.synced_at, "an up-to-date sync vouches for the data's age"
 
