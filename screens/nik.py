@@ -71,7 +71,7 @@ class NikScreen(MemberScreen):
             self.erase()
         elif event.key == "enter":
             self.submit()
-        elif event.is_printable and event.character:
+        elif event.is_printable and event.character and event.character != "?":
             self.type_text(event.character)
         else:
             return

@@ -72,7 +72,7 @@ class VerifyScreen(MemberScreen):
             self._show()
         elif event.key == "enter":
             self.submit()
-        elif event.is_printable and event.character:
+        elif event.is_printable and event.character and event.character != "?":
             self.type_text(event.character)
         else:
             return

@@ -778,7 +778,7 @@ def test_help_from_every_member_step(kiosk: Kiosk) -> None:
     async def scenario(app: KioskApp, pilot: Pilot[Any]) -> None:
         await start(pilot)
         await paste(pilot, person.nik[:7])
-        for how in ("f1", "click"):
+        for how in ("f1", "click", "question_mark"):
             await help_and_back(app, pilot, how)
             assert digits_of(app) == person.nik[:7]
             assert "7 dari 16 angka" in shown(app)
@@ -790,6 +790,7 @@ def test_help_from_every_member_step(kiosk: Kiosk) -> None:
         assert person.mother[4] == " "
         await paste(pilot, person.mother[:4])
         await help_and_back(app, pilot, "click")
+        await help_and_back(app, pilot, "question_mark")
         screen = app.screen
         assert isinstance(screen, VerifyScreen)
         assert screen.answer == person.mother[:4]
