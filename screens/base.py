@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar, cast
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal
@@ -14,6 +14,7 @@ from textual.widgets import Button, Static
 
 from screens.widgets.banner import DemoBanner
 from screens.widgets.buttons import KioskButton
+from screens.widgets.keypad import BACK, OK, KeyPressed
 
 if TYPE_CHECKING:
     from screens.app import KioskApp
@@ -96,3 +97,41 @@ class KioskModal(ModalScreen[None]):
 
     def t(self, key: str, /, **params: object) -> str:
         return self.kiosk.t(key, **params)
+
+
+class EntryScreen(MemberScreen):
+    """A screen the member types on: the physical keyboard, a paste and the on-screen keys
+    all end in :meth:`type_text`, :meth:`erase` and :meth:`submit`."""
+
+    def type_text(self, text: str) -> None:
+        raise NotImplementedError
+
+    def erase(self) -> None:
+        raise NotImplementedError
+
+    def submit(self) -> None:
+        raise NotImplementedError
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key == "backspace":
+            self.erase()
+        elif event.key == "enter":
+            self.submit()
+        elif event.is_printable and event.character and event.character != "?":
+            self.type_text(event.character)
+        else:
+            return  # F1, "?" and Escape reach the screen's bindings.
+        event.stop()
+
+    def on_paste(self, event: events.Paste) -> None:
+        event.stop()
+        self.type_text(event.text.strip())
+
+    @on(KeyPressed)
+    def pad(self, event: KeyPressed) -> None:
+        if event.key == BACK:
+            self.erase()
+        elif event.key == OK:
+            self.submit()
+        else:
+            self.type_text(event.key)

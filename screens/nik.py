@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from typing import ClassVar
 
-from textual import events, on
+from textual import on
 from textual.binding import BindingType
 from textual.containers import Center, Vertical
 from textual.widget import Widget
@@ -12,13 +12,13 @@ from textual.widgets import Button, Static
 from kiosk.errors import KioskError
 from kiosk.i18n import Message
 from kiosk.nik import NIK_LENGTH, InvalidNikError, NikProblem, normalise_nik, parse_nik
-from screens.base import MemberScreen
+from screens.base import EntryScreen
 from screens.widgets.buttons import KioskButton
 from screens.widgets.entry import EntryLine, group_digits
-from screens.widgets.keypad import BACK, OK, DigitPad, KeyPressed
+from screens.widgets.keypad import DigitPad
 
 
-class NikScreen(MemberScreen):
+class NikScreen(EntryScreen):
     BINDINGS: ClassVar[list[BindingType]] = [("escape", "back", "Back")]
     SHOW_DEMO = True
 
@@ -65,30 +65,6 @@ class NikScreen(MemberScreen):
             return
         self.digits = joined
         self._show()
-
-    def on_key(self, event: events.Key) -> None:
-        if event.key == "backspace":
-            self.erase()
-        elif event.key == "enter":
-            self.submit()
-        elif event.is_printable and event.character and event.character != "?":
-            self.type_text(event.character)
-        else:
-            return
-        event.stop()
-
-    def on_paste(self, event: events.Paste) -> None:
-        event.stop()
-        self.type_text(event.text)
-
-    @on(KeyPressed)
-    def pad(self, event: KeyPressed) -> None:
-        if event.key == BACK:
-            self.erase()
-        elif event.key == OK:
-            self.submit()
-        else:
-            self.type_text(event.key)
 
     def erase(self) -> None:
         self.digits = self.digits[:-1]

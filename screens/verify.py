@@ -4,7 +4,7 @@ import unicodedata
 from collections.abc import Iterable
 from typing import ClassVar
 
-from textual import events, on, work
+from textual import on, work
 from textual.binding import BindingType
 from textual.containers import Center, Vertical
 from textual.widget import Widget
@@ -12,10 +12,10 @@ from textual.widgets import Button, Static
 
 from kiosk.errors import KioskError
 from kiosk.service import MemberView
-from screens.base import MemberScreen
+from screens.base import EntryScreen
 from screens.widgets.buttons import KioskButton
 from screens.widgets.entry import EntryLine
-from screens.widgets.keypad import BACK, OK, KeyPressed, LetterBoard
+from screens.widgets.keypad import LetterBoard
 
 MAX_NAME = 60
 _PUNCTUATION = " '-."
@@ -26,7 +26,7 @@ def acceptable(character: str) -> bool:
     return character in _PUNCTUATION or unicodedata.category(character).startswith("L")
 
 
-class VerifyScreen(MemberScreen):
+class VerifyScreen(EntryScreen):
     BINDINGS: ClassVar[list[BindingType]] = [("escape", "back", "Back")]
     SHOW_DEMO = True
 
@@ -66,31 +66,9 @@ class VerifyScreen(MemberScreen):
         self.answer += text
         self._show()
 
-    def on_key(self, event: events.Key) -> None:
-        if event.key == "backspace":
-            self.answer = self.answer[:-1]
-            self._show()
-        elif event.key == "enter":
-            self.submit()
-        elif event.is_printable and event.character and event.character != "?":
-            self.type_text(event.character)
-        else:
-            return
-        event.stop()
-
-    def on_paste(self, event: events.Paste) -> None:
-        event.stop()
-        self.type_text(event.text.strip())
-
-    @on(KeyPressed)
-    def pad(self, event: KeyPressed) -> None:
-        if event.key == BACK:
-            self.answer = self.answer[:-1]
-            self._show()
-        elif event.key == OK:
-            self.submit()
-        else:
-            self.type_text(event.key)
+    def erase(self) -> None:
+        self.answer = self.answer[:-1]
+        self._show()
 
     def submit(self) -> None:
         session = self.kiosk.session
