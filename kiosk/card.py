@@ -47,7 +47,6 @@ from pathlib import Path
 
 import base45
 import cbor2
-import qrcode
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
@@ -360,10 +359,3 @@ def read_card_image(path: Path) -> str:
         if barcode.text.strip().startswith(CARD_PREFIX):
             return barcode.text
     raise InvalidInputError(msg("card.image.no_card", path=path, prefix=CARD_PREFIX))
-
-
-def qr_version(text: str) -> int:
-    """The smallest QR version that holds ``text`` at error correction M."""
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M)
-    code.add_data(text)
-    return int(code.best_fit())

@@ -5,6 +5,7 @@ level is the kiosk's choice, and any level reads back the same text.
 """
 
 from dataclasses import dataclass
+from typing import Literal
 
 import qrcode
 
@@ -16,6 +17,7 @@ MAX_SCREEN_VERSION = 8
 Version 9 (53 + 8 = 61 modules, 31 rows) would not fit.
 """
 
+Level = Literal["M", "L"]
 _LEVELS = {"M": qrcode.constants.ERROR_CORRECT_M, "L": qrcode.constants.ERROR_CORRECT_L}
 
 
@@ -25,7 +27,7 @@ class QrMatrix:
 
     modules: tuple[tuple[bool, ...], ...]
     version: int
-    error_correction: str
+    error_correction: Level
 
     @property
     def size(self) -> int:
@@ -43,20 +45,24 @@ class QrMatrix:
         )
 
 
-def _symbol(text: str, level: str) -> qrcode.QRCode:
+def _symbol(text: str, level: Level) -> qrcode.QRCode:
+    """A symbol sized to the smallest version that holds ``text`` at ``level``."""
     symbol = qrcode.QRCode(error_correction=_LEVELS[level], border=0)
     symbol.add_data(text)
+    symbol.best_fit()
     return symbol
 
 
-def _level_and_version(text: str) -> tuple[str, qrcode.QRCode]:
-    level = "M"
-    symbol = _symbol(text, level)
-    if symbol.best_fit() > MAX_SCREEN_VERSION:
-        level = "L"
-        symbol = _symbol(text, level)
-        symbol.best_fit()
-    return level, symbol
+def version_at(text: str, level: Level = "M") -> int:
+    """The smallest QR version that holds ``text`` at error correction ``level``."""
+    return int(_symbol(text, level).version)
+
+
+def _level_and_version(text: str) -> tuple[Level, qrcode.QRCode]:
+    symbol = _symbol(text, "M")
+    if symbol.version <= MAX_SCREEN_VERSION:
+        return "M", symbol
+    return "L", _symbol(text, "L")
 
 
 def symbol_size(text: str) -> int:

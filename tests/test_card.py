@@ -25,12 +25,12 @@ from kiosk.card import (
     _base45_triples,
     load_card_private_key,
     load_card_public_key,
-    qr_version,
     read_card_image,
     verify_card,
 )
 from kiosk.errors import InvalidInputError, KeyMaterialError
 from kiosk.member import MembershipStatus, Program
+from kiosk.qr import version_at
 
 ISSUED = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
 NOW = ISSUED + timedelta(days=30)
@@ -159,9 +159,9 @@ def test_the_card_is_qr_alphanumeric_and_its_size_is_as_documented() -> None:
 
 def test_qr_versions_at_the_capacity_limits() -> None:
     """Version 7-M holds 178 alphanumeric characters, 8-M 221, 9-M 262."""
-    assert [qr_version("A" * n) for n in (178, 179, 221, 222, 262, 263)] == [7, 8, 8, 9, 9, 10]
-    assert qr_version(SIGNER.sign(make_claims(name="A" * 31))) == 8
-    assert qr_version(SIGNER.sign(make_claims(name="A" * 32))) == 9
+    assert [version_at("A" * n) for n in (178, 179, 221, 222, 262, 263)] == [7, 8, 8, 9, 9, 10]
+    assert version_at(SIGNER.sign(make_claims(name="A" * 31))) == 8
+    assert version_at(SIGNER.sign(make_claims(name="A" * 32))) == 9
 
 
 def test_a_card_that_signed_anything_but_valid_claims_is_refused() -> None:
