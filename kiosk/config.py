@@ -20,6 +20,8 @@ DEFAULT_PATH = Path("/etc/kiosk/kiosk.toml")
 ENV_VAR = "KIOSK_CONFIG"
 QrSetting = Literal["auto", "half", "whole"]
 _QR_SETTINGS: dict[str, QrSetting] = {name: name for name in get_args(QrSetting)}
+_SECOND = timedelta(seconds=1)
+_HOUR = timedelta(hours=1)
 MIN_IDLE_SECONDS = 15
 """Below this a member cannot read the status screen before it is wiped."""
 
@@ -110,14 +112,16 @@ def _parse(raw: dict[str, object], path: Path) -> Config:
 
 def _screen_settings(table: "_Reader") -> ScreenSettings:
     default = ScreenSettings()
-    idle = table.integer("idle_timeout_seconds", 60, minimum=MIN_IDLE_SECONDS)
-    warn = table.integer("warn_staleness_hours", 24, minimum=1)
-    most = table.integer("max_staleness_days", 7, minimum=1)
+    idle = table.integer(
+        "idle_timeout_seconds", default.idle_timeout // _SECOND, minimum=MIN_IDLE_SECONDS
+    )
+    warn = table.integer("warn_staleness_hours", default.warn_staleness // _HOUR, minimum=1)
+    most = table.integer("max_staleness_days", default.max_staleness.days, minimum=1)
     qr_mode = _QR_SETTINGS[table.choice("qr_mode", default.qr_mode, tuple(_QR_SETTINGS))]
     table.done()
     return ScreenSettings(
-        idle_timeout=timedelta(seconds=idle),
-        warn_staleness=timedelta(hours=warn),
+        idle_timeout=idle * _SECOND,
+        warn_staleness=warn * _HOUR,
         max_staleness=timedelta(days=most),
         qr_mode=qr_mode,
     )
