@@ -18,7 +18,10 @@ from kiosk.i18n import msg
 
 DEFAULT_PATH = Path("/etc/kiosk/kiosk.toml")
 ENV_VAR = "KIOSK_CONFIG"
-QrSetting = Literal["auto", "half", "whole"]
+QrMode = Literal["half", "whole"]
+"""``half``: two modules stacked in a cell with "▀"; ``whole``: two blank cells a module,
+for the Linux console, whose fonts lack half blocks."""
+QrSetting = Literal["auto", QrMode]
 _QR_SETTINGS: dict[str, QrSetting] = {name: name for name in get_args(QrSetting)}
 _SECOND = timedelta(seconds=1)
 _HOUR = timedelta(hours=1)

@@ -22,6 +22,7 @@ from textual.app import App
 from textual.binding import BindingType
 from textual.screen import Screen
 
+from kiosk.config import QrMode
 from kiosk.demo import Sample
 from kiosk.i18n import Lang, msg
 from kiosk.service import KioskService, MemberView, Readiness
@@ -75,7 +76,7 @@ class KioskApp(App[int], inherit_bindings=False):
         service: KioskService,
         *,
         console: bool = False,
-        qr_mode: str = "half",
+        qr_mode: QrMode = "half",
         demo: Sequence[Sample] = (),
         ticks: Callable[[], float] = time.monotonic,
     ) -> None:

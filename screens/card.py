@@ -17,13 +17,14 @@ from textual.widget import Widget
 from textual.widgets import Button, Static
 
 from kiosk.card import CardVerdict
+from kiosk.config import QrMode
 from kiosk.member import Program
 from kiosk.service import MemberView
 from kiosk.status import program_name
 from screens.base import MemberScreen
 from screens.text import day
 from screens.widgets.buttons import KioskButton
-from screens.widgets.qr import QrCode, QrMode
+from screens.widgets.qr import QrCode
 
 SIDE_WIDTH = 30
 """Columns the details and buttons need beside the code."""
@@ -48,7 +49,7 @@ class CardScreen(MemberScreen):
 
     @property
     def mode(self) -> QrMode:
-        return "whole" if self.kiosk.qr_mode == "whole" else "half"
+        return self.kiosk.qr_mode
 
     def _qr_fits(self) -> bool:
         view = self.view

@@ -1,13 +1,16 @@
-"""Building the App: one place for ``kiosk run``, ``kiosk demo`` and the tests."""
+"""Building the App from a config: ``kiosk run``, ``kiosk demo`` and the benchmark.
+
+Tests build :class:`KioskApp` directly around a service of their own (a
+temporary cache, a fixed clock) and take the QR mode from :func:`qr_mode`.
+"""
 
 import os
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
-from kiosk.config import Config
+from kiosk.config import Config, QrMode, QrSetting
 from kiosk.demo import Sample
-from kiosk.service import Clock, KioskService
+from kiosk.service import KioskService
 from screens.app import KioskApp
 
 
@@ -16,21 +19,19 @@ def on_linux_console(environ: Mapping[str, str]) -> bool:
 
 
 def build_app(
-    config: Config,
-    environ: Mapping[str, str] = os.environ,
-    *,
-    clock: Clock = lambda: datetime.now(UTC),
-    ticks: Callable[[], float] = time.monotonic,
-    demo: Sequence[Sample] = (),
-    service: KioskService | None = None,
+    config: Config, environ: Mapping[str, str] = os.environ, *, demo: Sequence[Sample] = ()
 ) -> KioskApp:
     console = on_linux_console(environ)
-    setting = config.screen.qr_mode
-    qr_mode = ("whole" if console else "half") if setting == "auto" else setting
     return KioskApp(
-        service or KioskService.from_config(config, environ, clock),
+        KioskService.from_config(config, environ, lambda: datetime.now(UTC)),
         console=console,
-        qr_mode=qr_mode,
+        qr_mode=qr_mode(config.screen.qr_mode, console),
         demo=demo,
-        ticks=ticks,
     )
+
+
+def qr_mode(setting: QrSetting, console: bool) -> QrMode:
+    """``auto`` draws whole cells where the font lacks half blocks: the Linux console."""
+    if setting == "auto":
+        return "whole" if console else "half"
+    return setting

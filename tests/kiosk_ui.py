@@ -26,6 +26,7 @@ from kiosk.rows import parse_member_row
 from kiosk.service import KioskService
 from kiosk.synthetic import synthetic_rows
 from screens.app import KioskApp
+from screens.factory import qr_mode
 
 NOW = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
 SYNCED = NOW - timedelta(hours=2)
@@ -176,7 +177,7 @@ class Kiosk:
         return KioskApp(
             self.service(settings),
             console=console,
-            qr_mode="whole" if console else "half",
+            qr_mode=qr_mode("auto", console),
             ticks=ticks or Ticks(),
         )
 

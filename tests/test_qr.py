@@ -13,9 +13,10 @@ from textual.containers import Container
 from textual.geometry import Region
 
 from kiosk.card import ISSUER, CardClaims, CardSigner, CardVerdict, verify_card
+from kiosk.config import QrMode
 from kiosk.member import MembershipStatus, Program
 from kiosk.qr import QUIET_ZONE, encode_qr
-from screens.widgets.qr import QrCode, QrMode
+from screens.widgets.qr import QrCode
 from tests.screen_image import RGB, decode_qr, screen_image
 
 B45_CHARSET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"

@@ -5,7 +5,7 @@ every cell carries explicit colours and the widget draws its own quiet zone.
 """
 
 from itertools import groupby
-from typing import ClassVar, Literal
+from typing import ClassVar
 
 from rich.color import Color
 from rich.segment import Segment
@@ -14,11 +14,8 @@ from textual.geometry import Size
 from textual.strip import Strip
 from textual.widget import Widget
 
+from kiosk.config import QrMode
 from kiosk.qr import QUIET_ZONE, encode_qr, symbol_size
-
-QrMode = Literal["half", "whole"]
-"""``half``: two modules stacked in a cell with "▀"; ``whole``: two blank cells a module,
-for the Linux console, whose fonts lack half blocks."""
 
 _DARK = Color.parse("#000000")
 _LIGHT = Color.parse("#ffffff")
