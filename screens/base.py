@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar, cast
 
-from textual import events, on
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal
@@ -12,6 +12,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.widgets import Button, Static
 
+from kiosk.service import MemberView, Readiness
 from screens.widgets.banner import DemoBanner
 from screens.widgets.buttons import KioskButton
 from screens.widgets.keypad import BACK, OK, KeyPressed
@@ -39,6 +40,25 @@ class KioskScreen(Screen[None]):
     def t(self, key: str, /, **params: object) -> str:
         return self.kiosk.t(key, **params)
 
+    @work(thread=True, exclusive=True, group="readiness")
+    def check_readiness(self) -> None:
+        """Off the event loop: opening the cache derives keys and reads the disk."""
+        readiness = self.kiosk.service.readiness()
+        self.kiosk.call_from_thread(self._readiness_arrived, readiness)
+
+    def _readiness_arrived(self, readiness: Readiness) -> None:
+        """The App keeps the answer; only a screen still on the stack acts on it.
+
+        A check started on the welcome screen may come back after the member
+        has moved on: it must not switch their screen away.
+        """
+        before, self.kiosk.readiness = self.kiosk.readiness, readiness
+        if self in self.kiosk.screen_stack:
+            self.readiness_changed(before, readiness)
+
+    def readiness_changed(self, before: Readiness | None, readiness: Readiness) -> None:
+        """What a screen that checks readiness does with a fresh answer."""
+
 
 class MemberScreen(KioskScreen):
     """A step of the member flow: top bar, body, a row of actions; F1 or "?" opens Help."""
@@ -51,15 +71,19 @@ class MemberScreen(KioskScreen):
     """The demo banner lists sample NIKs: only where they help, before the member is known."""
 
     def compose(self) -> ComposeResult:
-        with Horizontal(id="topbar"):
-            yield Static(self.t("ui.brand"), id="brand")
-            yield Static(self._data_date(), id="data-date", classes=self._date_classes())
-            yield KioskButton(self.t("ui.help.button"), id="help", classes="help")
+        yield from self.topbar()
         if self.SHOW_DEMO and self.kiosk.demo:
             yield DemoBanner(self.kiosk.demo)
         yield from self.body()
         with Horizontal(id="actions"):
             yield from self.actions()
+
+    def topbar(self, *, data_date: bool = True) -> ComposeResult:
+        with Horizontal(id="topbar"):
+            yield Static(self.t("ui.brand"), id="brand")
+            if data_date:
+                yield Static(self._data_date(), id="data-date", classes=self._date_classes())
+            yield KioskButton(self.t("ui.help.button"), id="help", classes="help")
 
     def body(self) -> Iterable[Widget]:
         return ()
@@ -97,6 +121,17 @@ class KioskModal(ModalScreen[None]):
 
     def t(self, key: str, /, **params: object) -> str:
         return self.kiosk.t(key, **params)
+
+
+class VerifiedScreen(MemberScreen):
+    """A step shown only to a verified member: the status and the card."""
+
+    @property
+    def view(self) -> MemberView:
+        session = self.kiosk.session
+        if session is None or session.view is None:
+            raise LookupError(f"{type(self).__name__} needs a verified member")
+        return session.view
 
 
 class EntryScreen(MemberScreen):

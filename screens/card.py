@@ -19,9 +19,8 @@ from textual.widgets import Button, Static
 from kiosk.card import CardVerdict
 from kiosk.config import QrMode
 from kiosk.member import Program
-from kiosk.service import MemberView
 from kiosk.status import program_name
-from screens.base import MemberScreen
+from screens.base import VerifiedScreen
 from screens.text import day
 from screens.widgets.buttons import KioskButton
 from screens.widgets.qr import QrCode
@@ -30,7 +29,7 @@ SIDE_WIDTH = 30
 """Columns the details and buttons need beside the code."""
 
 
-class CardScreen(MemberScreen):
+class CardScreen(VerifiedScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         ("escape", "back", "Back"),
         ("backspace", "back", "Back"),
@@ -39,13 +38,6 @@ class CardScreen(MemberScreen):
     def __init__(self) -> None:
         super().__init__()
         self._fits = self._qr_fits()
-
-    @property
-    def view(self) -> MemberView:
-        session = self.kiosk.session
-        if session is None or session.view is None:
-            raise LookupError("the card screen needs a verified member")
-        return session.view
 
     @property
     def mode(self) -> QrMode:
@@ -60,9 +52,7 @@ class CardScreen(MemberScreen):
         return rows <= height - 1 and columns + SIDE_WIDTH <= width
 
     def compose(self) -> ComposeResult:
-        with Horizontal(id="topbar"):
-            yield Static(self.t("ui.brand"), id="brand")
-            yield KioskButton(self.t("ui.help.button"), id="help", classes="help")
+        yield from self.topbar(data_date=False)
         with Horizontal(id="card-layout"):
             if self._fits:
                 yield QrCode(self.view.card, self.mode, id="qr")

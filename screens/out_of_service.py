@@ -1,7 +1,6 @@
 """Shown instead of the welcome screen while the kiosk must not serve: members learn where
 else to go, staff learn what is wrong; it checks again on its own."""
 
-from textual import work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
@@ -29,15 +28,9 @@ class OutOfServiceScreen(KioskScreen):
                 )
 
     def on_mount(self) -> None:
-        self.set_interval(RECHECK_SECONDS, self.check)
+        self.set_interval(RECHECK_SECONDS, self.check_readiness)
 
-    @work(thread=True, exclusive=True, group="readiness")
-    def check(self) -> None:
-        readiness = self.kiosk.service.readiness()
-        self.kiosk.call_from_thread(self.checked, readiness)
-
-    def checked(self, readiness: Readiness) -> None:
-        self.kiosk.readiness = readiness
+    def readiness_changed(self, before: Readiness | None, readiness: Readiness) -> None:
         if readiness.serving:
             self.kiosk.wipe()
         else:

@@ -10,25 +10,17 @@ from textual.containers import VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Button, Static
 
-from kiosk.service import MemberView
 from kiosk.status import MemberStatus, format_rupiah, program_name
-from screens.base import MemberScreen, format_time
+from screens.base import VerifiedScreen, format_time
 from screens.text import day, month
 from screens.widgets.buttons import KioskButton
 
 
-class StatusScreen(MemberScreen):
+class StatusScreen(VerifiedScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         ("c", "card", "Card"),
         ("escape", "done", "Done"),
     ]
-
-    @property
-    def view(self) -> MemberView:
-        session = self.kiosk.session
-        if session is None or session.view is None:
-            raise LookupError("the status screen needs a verified member")
-        return session.view
 
     def body(self) -> Iterable[Widget]:
         view = self.view

@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from typing import ClassVar
 
-from textual import on, work
+from textual import on
 from textual.binding import BindingType
 from textual.containers import Center, Vertical
 from textual.widget import Widget
@@ -38,21 +38,14 @@ class WelcomeScreen(MemberScreen):
             yield Static(msg("ui.welcome.privacy").bilingual(), classes="note")
 
     def on_mount(self) -> None:
-        self.check()
-        self.set_interval(RECHECK_SECONDS, self.check)
+        self.check_readiness()
+        self.set_interval(RECHECK_SECONDS, self.check_readiness)
 
-    @work(thread=True, exclusive=True, group="readiness")
-    def check(self) -> None:
-        readiness = self.kiosk.service.readiness()
-        self.kiosk.call_from_thread(self.checked, readiness)
-
-    def checked(self, readiness: Readiness) -> None:
+    def readiness_changed(self, before: Readiness | None, readiness: Readiness) -> None:
         from screens.out_of_service import OutOfServiceScreen
 
-        before = self.kiosk.readiness
-        self.kiosk.readiness = readiness
         if not readiness.serving:
-            self.kiosk.switch_screen(OutOfServiceScreen())
+            self.kiosk.wipe(OutOfServiceScreen())
         elif before != readiness:
             self.refresh(recompose=True)
 

@@ -30,7 +30,7 @@ from kiosk.config import ScreenSettings
 from kiosk.errors import ExpiredError, RejectedError
 from kiosk.i18n import msg
 from kiosk.nik import InvalidNikError, NikProblem, mask_nik, parse_nik
-from kiosk.service import KioskService
+from kiosk.service import KioskService, Readiness
 from screens.app import KioskApp, Session
 from screens.card import CardScreen
 from screens.done import DoneScreen
@@ -890,3 +890,21 @@ def test_card_on_a_small_screen_says_so(kiosk: Kiosk) -> None:
         assert decode_qr(screen_image(app)) == []
 
     drive(kiosk.app(), scenario, size=(80, 24))
+
+
+def test_a_late_readiness_answer_does_not_pull_a_member_away(kiosk: Kiosk) -> None:
+    """A welcome-screen check that returns after the member started acts on nothing."""
+
+    async def scenario(app: KioskApp, pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        welcome = app.screen
+        assert isinstance(welcome, WelcomeScreen)
+        await start(pilot)
+        late = Readiness(problem=msg("service.no_data"), data_time=None)
+        welcome._readiness_arrived(late)
+        await pilot.pause()
+        assert showing(app) is NikScreen
+        assert app.session is not None
+        assert app.readiness == late
+
+    drive(kiosk.app(), scenario)
