@@ -123,10 +123,10 @@ class KioskService:
         so the kiosk cannot be used to learn who is a member.
         """
         with self._lock:
-            member = self._cache_locked().get(nik)
-            verifier = self._cache_locked().verifier
+            cache = self._cache_locked()
+            member = cache.get(nik)
             expected = member.mother_hash if member is not None else bytes(32)
-            if not verifier.matches(mother_name, expected) or member is None:
+            if not cache.verifier.matches(mother_name, expected) or member is None:
                 return None
             card_key = self._card_key_locked()
         now = self.clock()
