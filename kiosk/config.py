@@ -37,6 +37,15 @@ class Config:
     master_key_file: Path | None
     feed: "FeedSettings"
     screen: "ScreenSettings" = field(default_factory=lambda: ScreenSettings())
+    limits: "Limits" = field(default_factory=lambda: Limits())
+    audit_retention: timedelta = timedelta(days=90)
+    """Audit events older than this are pruned."""
+    state_path: Path | None = None
+    """The audit log, the abuse counters and the staff settings; ``None``: beside the cache."""
+
+    @property
+    def state_file(self) -> Path:
+        return self.state_path or self.cache_path.with_name("state.db")
 
 
 @dataclass(frozen=True)
@@ -51,6 +60,29 @@ class ScreenSettings:
     """Data older than this is not served: the kiosk shows its out-of-service screen."""
     qr_mode: QrSetting = "auto"
     """``auto`` draws whole cells on the Linux console (``TERM=linux``), half blocks elsewhere."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What stops abuse: guessing a member's answer, walking the NIK space, guessing the PIN.
+
+    Every counter lives in the audit log, so a restart forgets none of them.
+    """
+
+    failed_verifications: int = 3
+    """Wrong answers for one NIK that lock it at this kiosk."""
+    nik_lockout: timedelta = timedelta(minutes=15)
+    lookups_per_minute: int = 10
+    """NIKs accepted per minute, kiosk-wide: a queue of members needs far fewer."""
+    free_invalid_niks: int = 3
+    """Invalid NIKs in a row before each further one makes the screen wait."""
+    max_invalid_wait: timedelta = timedelta(seconds=30)
+    """The wait doubles from 2 s with each invalid NIK, up to this."""
+    pin_attempts: int = 5
+    """Wrong staff PINs that lock the PIN prompt."""
+    pin_lockout: timedelta = timedelta(minutes=15)
+    staff_idle: timedelta = timedelta(minutes=2)
+    """Staff are logged out after this long without a key or a touch."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +122,13 @@ def _parse(raw: dict[str, object], path: Path) -> Config:
     keys = top.table("keys")
     feed = top.table("feed")
     screen = _screen_settings(top.table("screen"))
+    limits = _limits(top.table("limits"))
+    audit = top.table("audit")
+    retention = audit.integer("retention_days", Config.audit_retention.days, minimum=1)
+    audit.done()
+    state = top.table("state")
+    state_path = state.string("path", "")
+    state.done()
     top.done()
     cache_path = cache.string("path", "/var/lib/kiosk/cache.db")
     key_file = keys.string("master_key_file", "")
@@ -110,6 +149,9 @@ def _parse(raw: dict[str, object], path: Path) -> Config:
         master_key_file=_resolve(path.parent, key_file) if key_file else None,
         feed=settings,
         screen=screen,
+        limits=limits,
+        audit_retention=timedelta(days=retention),
+        state_path=_resolve(path.parent, state_path) if state_path else None,
     )
 
 
@@ -128,6 +170,35 @@ def _screen_settings(table: "_Reader") -> ScreenSettings:
         max_staleness=timedelta(days=most),
         qr_mode=qr_mode,
     )
+
+
+def _limits(table: "_Reader") -> Limits:
+    default = Limits()
+    minute = timedelta(minutes=1)
+    limits = Limits(
+        failed_verifications=table.integer(
+            "failed_verifications", default.failed_verifications, minimum=1
+        ),
+        nik_lockout=table.integer("nik_lockout_minutes", default.nik_lockout // minute, minimum=1)
+        * minute,
+        lookups_per_minute=table.integer(
+            "lookups_per_minute", default.lookups_per_minute, minimum=1
+        ),
+        free_invalid_niks=table.integer("free_invalid_niks", default.free_invalid_niks, minimum=1),
+        max_invalid_wait=table.integer(
+            "max_invalid_wait_seconds", default.max_invalid_wait // _SECOND, minimum=2
+        )
+        * _SECOND,
+        pin_attempts=table.integer("pin_attempts", default.pin_attempts, minimum=1),
+        pin_lockout=table.integer("pin_lockout_minutes", default.pin_lockout // minute, minimum=1)
+        * minute,
+        staff_idle=table.integer(
+            "staff_idle_seconds", default.staff_idle // _SECOND, minimum=MIN_IDLE_SECONDS
+        )
+        * _SECOND,
+    )
+    table.done()
+    return limits
 
 
 def _resolve(base: Path, value: str) -> Path:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from kiosk.audit import Audit, Event
 from kiosk.cache import Cache
 from kiosk.central.publish import publish
 from kiosk.central.repository import FeedLayout, FeedRepository, init_feed
@@ -27,10 +28,13 @@ from kiosk.feed.trust import load_trust
 from kiosk.i18n import msg
 from kiosk.keys import load_master_key, write_new_key
 from kiosk.rows import COLUMNS, parse_member_row
+from kiosk.staff import PIN_SETTING, hash_pin
 from kiosk.status import evaluate
+from kiosk.sync import audited_sync
 from kiosk.synthetic import synthetic_rows
 
 DEMO_SEED = 20261124
+DEMO_PIN = "246810"
 CONFIG_TEMPLATE = """\
 # A demo kiosk: every path is relative to this file.
 kiosk_id = "demo-kiosk"
@@ -121,6 +125,7 @@ def build_demo(
     layout = init_feed(paths.feed.root, now)
     publish(layout.root, members_file, now=now)
     config_path = install_kiosk(paths.kiosk, layout, source or "../feed/repository")
+    set_demo_pin(config_path, now)
     result = sync_demo(config_path, now) if sync else None
     return Demo(
         root=directory,
@@ -155,6 +160,7 @@ def open_demo(directory: Path, now: datetime) -> Demo | None:
     if not (paths.members_file.is_file() and paths.config.is_file()):
         return None
     FeedRepository.open(paths.feed.root).refresh(now)
+    set_demo_pin(paths.config, now)
     sync_demo(paths.config, now)
     return Demo(
         root=directory,
@@ -172,8 +178,23 @@ def sync_demo(config_path: Path, now: datetime) -> SyncResult:
     trust = load_trust(config, {})
     client = FeedClient(config.feed.source, trust, config.feed.work_dir, clock=lambda: now)
     opener = Cache.open if config.cache_path.exists() else Cache.create
-    with opener(config.cache_path, master) as cache:
-        return client.sync(cache)
+    audit = Audit.from_config(config, lambda: now)
+    try:
+        with opener(config.cache_path, master) as cache:
+            return audited_sync(client, cache, audit, None, trigger="demo")
+    finally:
+        audit.store.close()
+
+
+def set_demo_pin(config_path: Path, now: datetime) -> None:
+    """A demo's staff can try maintenance mode with a PIN printed beside the sample members."""
+    audit = Audit.from_config(load_config(config_path), lambda: now)
+    try:
+        if audit.store.setting(PIN_SETTING) is None:
+            audit.store.set_setting(PIN_SETTING, hash_pin(DEMO_PIN))
+            audit.record(Event.STAFF_PIN, "set", detail="demo")
+    finally:
+        audit.store.close()
 
 
 def samples(members_file: Path, today: date) -> list[Sample]:

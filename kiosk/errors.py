@@ -41,6 +41,10 @@ class WrongKeyError(CacheError):
     """The master key loaded is not the one this cache was written with."""
 
 
+class StateError(KioskError):
+    """The kiosk's own state (audit log, settings) cannot be read or written."""
+
+
 class InvalidInputError(KioskError):
     """What a person typed or a file held does not follow the rules."""
 

@@ -15,19 +15,25 @@ from datetime import UTC, datetime
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from kiosk.audit import Audit, Event, member_tag
 from kiosk.cache import Cache
 from kiosk.card import CardCheck, CardVerdict, load_card_public_key, verify_card
 from kiosk.config import Config, ScreenSettings
 from kiosk.errors import KioskError
 from kiosk.feed.trust import CARD_KEY_FILE
-from kiosk.i18n import Message, msg
+from kiosk.guard import Guard
+from kiosk.i18n import LANGS, Lang, Message, msg
 from kiosk.keys import load_master_key
 from kiosk.member import Member
+from kiosk.nik import InvalidNikError, parse_nik
+from kiosk.state import StateStore
 from kiosk.status import MemberStatus, evaluate
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+SERVING_SETTING = "serving"
+LANG_SETTING = "default_lang"
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,10 @@ class Readiness:
     """When a sync last brought or confirmed the cache's data."""
     stale: bool = False
     """Older than the warning age but still allowed: the screens show its date prominently."""
+    maintenance: bool = False
+    """Staff switched the kiosk out of service: members see "under maintenance"."""
+    lang: Lang = "id"
+    """The language the kiosk speaks before a member chooses one."""
 
     @property
     def serving(self) -> bool:
@@ -58,12 +68,60 @@ class MemberView:
     """The signed card text, shown as a QR code; empty when there is none to show."""
     card_check: CardCheck | None = field(repr=False)
     """``None`` when the kiosk holds no card key to check it with."""
+    tag: str = field(repr=False)
+    """The member's keyed NIK hash, as the audit log knows them."""
 
     @property
     def card_ok(self) -> bool:
         """A card to draw as a QR: present, signed by the central store, not expired."""
         check = self.card_check
         return bool(self.card) and check is not None and check.verdict is CardVerdict.VALID
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """The NIK may be verified: the next screen asks for the mother's name."""
+
+    nik: str
+
+
+@dataclass(frozen=True)
+class Invalid:
+    problem: Message
+    wait_until: datetime | None
+    """Set when this was one invalid NIK too many: the screen waits until then."""
+
+
+@dataclass(frozen=True)
+class Wait:
+    """Too many invalid NIKs lately: nothing is checked until then."""
+
+    until: datetime
+
+
+@dataclass(frozen=True)
+class Locked:
+    """Too many wrong answers for this NIK: it is locked at this kiosk until then."""
+
+    until: datetime
+
+
+@dataclass(frozen=True)
+class Busy:
+    """The kiosk-wide lookup limit is reached; the next NIK is taken from then."""
+
+    until: datetime
+
+
+@dataclass(frozen=True)
+class Refused:
+    """The answer does not match (or the NIK is unknown: the same thing to whoever typed)."""
+
+    attempts_left: int
+
+
+Admission = Accepted | Invalid | Wait | Locked | Busy
+Verdict = MemberView | Refused | Locked
 
 
 class KioskService:
@@ -74,12 +132,15 @@ class KioskService:
         open_cache: Callable[[], Cache],
         card_key: Callable[[], Ed25519PublicKey],
         settings: ScreenSettings,
-        clock: Clock = lambda: datetime.now(UTC),
+        guard: Guard,
     ) -> None:
-        self._open_cache = open_cache
+        self.open_cache = open_cache
         self._load_card_key = card_key
         self.settings = settings
-        self.clock = clock
+        self.guard = guard
+        self.audit: Audit = guard.audit
+        self.state: StateStore = guard.audit.store
+        self.clock: Clock = guard.audit.clock
         self._lock = threading.Lock()
         self._cache: Cache | None = None
         self._card_key: Ed25519PublicKey | None = None
@@ -94,57 +155,116 @@ class KioskService:
         def card_key() -> Ed25519PublicKey:
             return load_card_public_key(config.feed.trust_dir / CARD_KEY_FILE)
 
-        return cls(open_cache, card_key, config.screen, clock)
+        guard = Guard(Audit.from_config(config, clock), config.limits)
+        return cls(open_cache, card_key, config.screen, guard)
 
     def readiness(self) -> Readiness:
         """Checked before each session: a sync may have repaired or aged the cache meanwhile."""
+        try:
+            serving = self.state.setting(SERVING_SETTING) != "no"
+            lang = self.default_lang()
+        except KioskError as error:
+            return Readiness(problem=error.message, data_time=None)
         with self._lock:
             try:
                 cache = self._cache_locked()
                 cursor = cache.cursor()
             except KioskError as error:
                 self._drop_cache_locked()
-                return Readiness(problem=error.message, data_time=None)
+                return Readiness(problem=error.message, data_time=None, lang=lang)
+        if not serving:
+            return Readiness(
+                problem=msg("service.maintenance"),
+                data_time=None if cursor is None else cursor.synced_at,
+                maintenance=True,
+                lang=lang,
+            )
         if cursor is None:
-            return Readiness(problem=msg("service.no_data"), data_time=None)
+            return Readiness(problem=msg("service.no_data"), data_time=None, lang=lang)
         age = self.clock() - cursor.synced_at
         if age > self.settings.max_staleness:
             days = self.settings.max_staleness.days
             problem = msg("service.too_old", synced=_when(cursor.synced_at), days=days)
-            return Readiness(problem=problem, data_time=cursor.synced_at)
+            return Readiness(problem=problem, data_time=cursor.synced_at, lang=lang)
         return Readiness(
-            problem=None, data_time=cursor.synced_at, stale=age > self.settings.warn_staleness
+            problem=None,
+            data_time=cursor.synced_at,
+            stale=age > self.settings.warn_staleness,
+            lang=lang,
         )
 
-    def verify(self, nik: str, mother_name: str, mask: str = "•") -> MemberView | None:
-        """The member behind ``nik`` if ``mother_name`` matches; ``None`` tells nothing more.
+    def default_lang(self) -> Lang:
+        stored = self.state.setting(LANG_SETTING)
+        return next((lang for lang in LANGS if lang == stored), "id")
+
+    def admit(self, text: str) -> Admission:
+        """A NIK submitted on the NIK screen: checked, audited, and held to the abuse limits."""
+        now = self.clock()
+        if (until := self.guard.invalid_wait(now)) is not None:
+            return Wait(until)
+        try:
+            nik = parse_nik(text, now.date())
+        except InvalidNikError as error:
+            self.audit.record(Event.NIK_INVALID, error.problem.value)
+            return Invalid(error.message, self.guard.invalid_wait(now))
+        tag = self._tag(nik.number)
+        if (until := self.guard.locked_until(self.guard.nik_lock, tag, now)) is not None:
+            self.audit.record(Event.LOOKUP, "locked", member=tag)
+            return Locked(until)
+        if (until := self.guard.busy_until(now)) is not None:
+            self.audit.record(Event.LOOKUP, "busy", member=tag)
+            return Busy(until)
+        self.audit.record(Event.LOOKUP, "accepted", member=tag)
+        return Accepted(nik.number)
+
+    def verify(self, nik: str, mother_name: str, mask: str = "•") -> Verdict:
+        """The member behind ``nik`` if ``mother_name`` matches, else how many tries are left.
 
         An unknown NIK and a wrong answer look the same to whoever is typing,
-        so the kiosk cannot be used to learn who is a member.
+        so the kiosk cannot be used to learn who is a member. A locked NIK is
+        not checked at all.
         """
+        now = self.clock()
+        tag = self._tag(nik)
+        lock = self.guard.nik_lock
+        if (until := self.guard.locked_until(lock, tag, now)) is not None:
+            return Locked(until)
         with self._lock:
             cache = self._cache_locked()
             member = cache.get(nik)
             expected = member.mother_hash if member is not None else bytes(32)
-            if not cache.verifier.matches(mother_name, expected) or member is None:
-                return None
-            card_key = self._card_key_locked()
-        now = self.clock()
+            matches = cache.verifier.matches(mother_name, expected) and member is not None
+            card_key = self._card_key_locked() if matches else None
+        if not matches or member is None:
+            if (until := self.guard.fail(lock, tag, now)) is not None:
+                return Locked(until)
+            return Refused(self.guard.attempts_left(lock, tag, now))
+        self.audit.record(Event.VERIFY, "success", member=tag)
         return MemberView(
             status=evaluate(member, now.date(), mask),
             name=member.name,
             kpj=member.kpj,
             card=member.card,
             card_check=_check_card(member, card_key, now),
+            tag=tag,
         )
+
+    def note_card(self, view: MemberView, outcome: str) -> None:
+        """The card screen was shown: ``shown``, ``expired``, ``missing`` or ``too_small``."""
+        self.audit.record(Event.CARD, outcome, member=view.tag)
+
+    def _tag(self, nik: str) -> str:
+        with self._lock:
+            return member_tag(self._cache_locked().audit_key, nik)
 
     def close(self) -> None:
         with self._lock:
             self._drop_cache_locked()
+        self.state.close()
 
     def _cache_locked(self) -> Cache:
         if self._cache is None:
-            self._cache = self._open_cache()
+            self._cache = self.open_cache()
         return self._cache
 
     def _drop_cache_locked(self) -> None:

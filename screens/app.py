@@ -19,12 +19,13 @@ from typing import Any, ClassVar
 
 from textual import events
 from textual.app import App
-from textual.binding import BindingType
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from kiosk.config import QrMode
 from kiosk.demo import Sample
 from kiosk.i18n import Lang, msg
+from kiosk.maintenance import Maintenance
 from kiosk.service import KioskService, MemberView, Readiness
 from screens.theme import KIOSK_THEME
 
@@ -36,6 +37,13 @@ ERROR_BURST = 3
 """Unexpected errors within :data:`ERROR_WINDOW` that make the App exit for systemd to restart."""
 ERROR_WINDOW = 60.0
 TALL_SCREEN = 30
+STAFF_KEY = "f12"
+"""The key documented for staff; members' keypads and keyboards have none."""
+STAFF_TAPS = 5
+"""Taps on the top-left corner, within :data:`STAFF_TAP_SECONDS`, that open the PIN prompt."""
+STAFF_TAP_SECONDS = 3.0
+STAFF_CORNER = (12, 2)
+"""Columns and rows of the top-left corner that counts for the staff gesture."""
 _ACTIVITY = (
     events.Key,
     events.MouseDown,
@@ -68,12 +76,15 @@ class KioskApp(App[int], inherit_bindings=False):
 
     CSS_PATH = "kiosk.tcss"
     ENABLE_COMMAND_PALETTE = False
-    BINDINGS: ClassVar[list[BindingType]] = []
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(STAFF_KEY, "staff", "Staff", show=False, priority=True),
+    ]
     TITLE = "BPJS Ketenagakerjaan"
 
     def __init__(
         self,
         service: KioskService,
+        maintenance: Maintenance,
         *,
         console: bool = False,
         qr_mode: QrMode = "half",
@@ -82,20 +93,27 @@ class KioskApp(App[int], inherit_bindings=False):
     ) -> None:
         super().__init__()
         self.service = service
+        self.maintenance = maintenance
         self.linux_console = console
         """The bare Linux console: 16 colours, CP437 glyphs, whole-cell QR codes."""
         self.qr_mode = qr_mode
         self.demo = tuple(demo)
         self.ticks = ticks
         self.session: Session | None = None
+        self.staff = False
+        """Staff proved the PIN and are in maintenance mode."""
         self.readiness: Readiness | None = None
+        self._taps: list[float] = []
         self._last_input = ticks()
         self._errors: list[float] = []
         self.moments: dict[str, float] = {}
 
     @property
     def lang(self) -> Lang:
-        return self.session.lang if self.session is not None else "id"
+        """The member's choice; before it, the kiosk's default language."""
+        if self.session is not None:
+            return self.session.lang
+        return "id" if self.readiness is None else self.readiness.lang
 
     def t(self, key: str, /, **params: object) -> str:
         """A sentence in the member's language (Bahasa Indonesia until one is chosen)."""
@@ -144,6 +162,8 @@ class KioskApp(App[int], inherit_bindings=False):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, _ACTIVITY):
             self.note_input()
+        if isinstance(event, events.MouseDown):
+            self._tap(event.screen_x, event.screen_y)
         await super().on_event(event)
 
     def idle_for(self) -> float:
@@ -152,7 +172,12 @@ class KioskApp(App[int], inherit_bindings=False):
     def tick_idle(self) -> None:
         """Count down in the last seconds and wipe at the end; only while a session is open."""
         from screens.idle import IdleScreen
+        from screens.staff import StaffScreen
 
+        if isinstance(self.screen, StaffScreen):
+            if self.idle_for() >= self.service.guard.limits.staff_idle.total_seconds():
+                self.leave_staff("idle")
+            return
         if self.session is None:
             return
         left = self.service.settings.idle_timeout.total_seconds() - self.idle_for()
@@ -164,6 +189,45 @@ class KioskApp(App[int], inherit_bindings=False):
                 self.screen.show(left)
             else:
                 self.push_screen(IdleScreen(left))
+
+    # Staff -----------------------------------------------------------------------
+
+    def _tap(self, x: int, y: int) -> None:
+        """The hidden gesture for touch screens: quick taps on the top-left corner."""
+        columns, rows = STAFF_CORNER
+        if x >= columns or y >= rows:
+            self._taps.clear()
+            return
+        now = self.ticks()
+        self._taps = [t for t in self._taps if now - t < STAFF_TAP_SECONDS] + [now]
+        if len(self._taps) >= STAFF_TAPS:
+            self._taps.clear()
+            self.action_staff()
+
+    def action_staff(self) -> None:
+        """Open the PIN prompt; a member's session, if one is open, is wiped first."""
+        from screens.staff import PinScreen, StaffScreen
+
+        if isinstance(self.screen, StaffScreen):
+            return
+        if self.session is not None:
+            log.info("member session wiped for staff")
+        self.wipe(PinScreen())
+
+    def enter_staff(self) -> None:
+        from screens.maintenance import MaintenanceScreen
+
+        self.staff = True
+        self.note_input()
+        self.switch_screen(MaintenanceScreen())
+
+    def leave_staff(self, reason: str) -> None:
+        """Back to the members' side; a logged-in staff member's logout is audited."""
+        if self.staff:
+            self.staff = False
+            self.run_worker(lambda: self.maintenance.logout(reason), thread=True, group="audit")
+        self.readiness = None
+        self.wipe()
 
     # Errors ----------------------------------------------------------------------
 
@@ -187,6 +251,7 @@ class KioskApp(App[int], inherit_bindings=False):
             self.exit(1)
             return
         self.session = None
+        self.staff = False
         self.call_later(self.wipe, ErrorScreen())
 
     def mark(self, moment: str) -> None:

@@ -30,6 +30,11 @@ def format_time(moment: datetime) -> str:
     return moment.astimezone().strftime("%d-%m-%Y %H.%M")
 
 
+def format_clock(moment: datetime) -> str:
+    """Local time of day, for waits shorter than a day: 10.05."""
+    return moment.astimezone().strftime("%H.%M")
+
+
 class KioskScreen(Screen[None]):
     """A full screen of the kiosk; ``t`` speaks the member's language."""
 

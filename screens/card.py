@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from typing import ClassVar
 
 from rich.text import Text
-from textual import events, on
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
@@ -19,6 +19,7 @@ from textual.widgets import Button, Static
 from kiosk.card import CardVerdict
 from kiosk.config import QrMode
 from kiosk.member import Program
+from kiosk.service import MemberView
 from kiosk.status import program_name
 from screens.base import VerifiedScreen
 from screens.text import day
@@ -82,6 +83,25 @@ class CardScreen(VerifiedScreen):
             yield Static(self.t("ui.card.scan"), classes="hint")
         else:
             yield Static(self.t("ui.card.too_small"), classes="problem")
+
+    def on_mount(self) -> None:
+        self.note_shown(self.view, self._outcome())
+
+    def _outcome(self) -> str:
+        view = self.view
+        check = view.card_check
+        if check is None or not view.card:
+            return "missing"
+        if check.verdict is CardVerdict.EXPIRED:
+            return "expired"
+        if check.verdict is not CardVerdict.VALID:
+            return "invalid"
+        return "shown" if self._fits else "too_small"
+
+    @work(thread=True, group="audit")
+    def note_shown(self, view: MemberView, outcome: str) -> None:
+        """Audited off the event loop; a failure to audit is the App's error to show."""
+        self.kiosk.service.note_card(view, outcome)
 
     def on_resize(self, event: events.Resize) -> None:
         fits = self._qr_fits()

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from kiosk.config import Config, QrMode, QrSetting
 from kiosk.demo import Sample
+from kiosk.maintenance import Maintenance
 from kiosk.service import KioskService
 from screens.app import KioskApp
 
@@ -22,8 +23,10 @@ def build_app(
     config: Config, environ: Mapping[str, str] = os.environ, *, demo: Sequence[Sample] = ()
 ) -> KioskApp:
     console = on_linux_console(environ)
+    service = KioskService.from_config(config, environ, lambda: datetime.now(UTC))
     return KioskApp(
-        KioskService.from_config(config, environ, lambda: datetime.now(UTC)),
+        service,
+        Maintenance.from_config(config, environ, service),
         console=console,
         qr_mode=qr_mode(config.screen.qr_mode, console),
         demo=demo,

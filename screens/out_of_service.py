@@ -15,9 +15,11 @@ RECHECK_SECONDS = 30.0
 class OutOfServiceScreen(KioskScreen):
     def compose(self) -> ComposeResult:
         readiness = self.kiosk.readiness
+        maintenance = readiness is not None and readiness.maintenance
+        title = msg("ui.maintenance.title" if maintenance else "ui.out_of_service.title")
         with Vertical(id="oos-box"):
-            yield Static(msg("ui.out_of_service.title").text("id"), classes="title")
-            yield Static(msg("ui.out_of_service.title").text("en"), classes="title-en")
+            yield Static(title.text("id"), classes="title")
+            yield Static(title.text("en"), classes="title-en")
             yield Static(msg("ui.out_of_service.members").text("id"), classes="lead")
             yield Static(msg("ui.out_of_service.members").text("en"), classes="lead-en")
             if readiness is not None and readiness.problem is not None:

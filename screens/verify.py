@@ -1,5 +1,6 @@
 """Proof of identity: the mother's maiden name, typed or tapped, checked against the keyed hash."""
 
+import logging
 import unicodedata
 from collections.abc import Iterable
 from typing import ClassVar
@@ -11,12 +12,13 @@ from textual.widget import Widget
 from textual.widgets import Button, Static
 
 from kiosk.errors import KioskError
-from kiosk.service import MemberView
-from screens.base import EntryScreen
+from kiosk.service import MemberView, Refused, Verdict
+from screens.base import EntryScreen, format_clock
 from screens.widgets.buttons import KioskButton
 from screens.widgets.entry import EntryLine
 from screens.widgets.keypad import LetterBoard
 
+log = logging.getLogger(__name__)
 MAX_NAME = 60
 _PUNCTUATION = " '-."
 
@@ -86,25 +88,30 @@ class VerifyScreen(EntryScreen):
     def check(self, nik: str, answer: str) -> None:
         mask = "*" if self.kiosk.linux_console else "•"
         try:
-            view = self.kiosk.service.verify(nik, answer, mask)
-        except KioskError:
+            verdict = self.kiosk.service.verify(nik, answer, mask)
+        except KioskError as error:
+            log.error("an answer could not be checked: %s", error.message.key)
             self.kiosk.call_from_thread(self.failed)
             return
-        self.kiosk.call_from_thread(self.checked, view)
+        self.kiosk.call_from_thread(self.checked, verdict)
 
-    def checked(self, view: MemberView | None) -> None:
+    def checked(self, verdict: Verdict) -> None:
         from screens.status import StatusScreen
 
         self.checking = False
         session = self.kiosk.session
         if session is None:
             return
-        if view is None:
-            self.answer = ""
-            self._show(self.t("ui.verify.no_match"))
+        if isinstance(verdict, MemberView):
+            session.view = verdict
+            self.kiosk.switch_screen(StatusScreen())
             return
-        session.view = view
-        self.kiosk.switch_screen(StatusScreen())
+        self.answer = ""
+        if isinstance(verdict, Refused):
+            left = self.t("ui.verify.attempts_left", left=verdict.attempts_left)
+            self._show(f"{self.t('ui.verify.no_match')} {left}")
+        else:
+            self._show(self.t("ui.limits.locked", until=format_clock(verdict.until)))
 
     def failed(self) -> None:
         from screens.error import ErrorScreen

@@ -20,7 +20,7 @@ RECHECK_SECONDS = 60.0
 
 class WelcomeScreen(MemberScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
-        ("enter", "start('id')", "Mulai"),
+        ("enter", "start_default", "Mulai"),
         ("e", "start('en')", "Start"),
     ]
     SHOW_DEMO = True
@@ -56,6 +56,10 @@ class WelcomeScreen(MemberScreen):
     @on(Button.Pressed, "#start-en")
     def start_english(self) -> None:
         self.action_start("en")
+
+    def action_start_default(self) -> None:
+        """Enter starts in the kiosk's default language, which staff may set."""
+        self.action_start(self.kiosk.lang)
 
     def action_start(self, lang: Lang) -> None:
         from screens.nik import NikScreen

@@ -17,13 +17,20 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from textual.pilot import Pilot
 
+from kiosk.audit import Audit
 from kiosk.cache import Cache, FeedCursor
 from kiosk.card import ISSUER, CardClaims, CardSigner
-from kiosk.config import ScreenSettings
+from kiosk.config import Limits, ScreenSettings
+from kiosk.errors import UnavailableError
+from kiosk.feed.client import FeedClient
+from kiosk.guard import Guard
+from kiosk.i18n import msg
 from kiosk.keys import MasterKey
+from kiosk.maintenance import Maintenance
 from kiosk.member import Member, MembershipStatus, Period, Program, Segment
 from kiosk.rows import parse_member_row
 from kiosk.service import KioskService
+from kiosk.state import StateStore
 from kiosk.synthetic import synthetic_rows
 from screens.app import KioskApp
 from screens.factory import qr_mode
@@ -32,6 +39,7 @@ NOW = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
 SYNCED = NOW - timedelta(hours=2)
 CARD_KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
 MARKUP_NAME = "[bold red]X[/]"
+KIOSK_ID = "kiosk-test-01"
 
 
 @dataclass(frozen=True)
@@ -44,6 +52,19 @@ class Person:
     @property
     def nik(self) -> str:
         return self.member.nik
+
+
+class Clock:
+    """The wall clock: :data:`NOW` until a test moves it (lockouts expire, data ages)."""
+
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, delta: timedelta) -> None:
+        self.now += delta
 
 
 class Ticks:
@@ -159,12 +180,38 @@ class Kiosk:
     key: MasterKey
     people: dict[str, Person]
 
-    def service(self, settings: ScreenSettings | None = None) -> KioskService:
+    clock: "Clock" = dataclasses.field(default_factory=lambda: Clock())
+
+    @property
+    def state_path(self) -> Path:
+        return self.path.with_name("state.db")
+
+    def service(
+        self, settings: ScreenSettings | None = None, limits: Limits | None = None
+    ) -> KioskService:
+        audit = Audit(StateStore(self.state_path), KIOSK_ID, self.clock, timedelta(days=90))
         return KioskService(
             open_cache=lambda: Cache.open(self.path, self.key),
             card_key=CARD_KEY.public_key,
             settings=settings or ScreenSettings(),
-            clock=lambda: NOW,
+            guard=Guard(audit, limits or Limits()),
+        )
+
+    def maintenance(self, service: KioskService) -> Maintenance:
+        """Staff's side, with no feed to sync from: a sync fails as when the server is down.
+
+        Tests of a sync that works build their App from a demo site's config instead.
+        """
+
+        def feed_client() -> FeedClient:
+            raise UnavailableError(msg("sync.unreachable"))
+
+        return Maintenance(
+            service,
+            sync_cache=lambda: Cache.open(self.path, self.key),
+            feed_client=feed_client,
+            cache_path=self.path,
+            work_dir=self.path.parent / "feed-work",
         )
 
     def app(
@@ -172,10 +219,13 @@ class Kiosk:
         *,
         console: bool = False,
         settings: ScreenSettings | None = None,
+        limits: Limits | None = None,
         ticks: Ticks | None = None,
     ) -> KioskApp:
+        service = self.service(settings, limits)
         return KioskApp(
-            self.service(settings),
+            service,
+            self.maintenance(service),
             console=console,
             qr_mode=qr_mode("auto", console),
             ticks=ticks or Ticks(),

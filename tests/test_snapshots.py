@@ -6,6 +6,7 @@ Update them with ``pytest tests/test_snapshots.py --snapshot-update`` and look a
 the report before committing the new SVGs.
 """
 
+import dataclasses
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,21 +15,27 @@ import pytest
 from textual import events
 from textual.pilot import Pilot
 
+from kiosk.keys import MasterKey
+from kiosk.maintenance import DiskUse
+from kiosk.staff import PIN_SETTING
+from kiosk.state import StateStore
 from screens.app import KioskApp
 from screens.card import CardScreen
 from screens.done import DoneScreen
 from screens.error import ErrorScreen
 from screens.help import HelpScreen
 from screens.idle import IdleScreen
+from screens.maintenance import MaintenanceScreen
 from screens.nik import NikScreen
 from screens.out_of_service import OutOfServiceScreen
+from screens.staff import PinScreen
 from screens.status import StatusScreen
 from screens.verify import VerifyScreen
 from screens.welcome import WelcomeScreen
-from tests.conftest import new_key
 from tests.kiosk_ui import Kiosk, Person, Ticks, build_kiosk, local_time_is_wib, settle
 from tests.kiosk_ui import type_keys as type_text
 
+PIN = "482913"
 Size = tuple[int, int]
 Compare = Callable[..., bool]
 """pytest-textual-snapshot's ``snap_compare(app, press=, terminal_size=, run_before=)``."""
@@ -46,8 +53,20 @@ def _wib() -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 def kiosk(tmp_path_factory: pytest.TempPathFactory) -> Kiosk:
-    """One cache for the module: the screens only read it."""
-    return build_kiosk(tmp_path_factory.mktemp("snapshots"), new_key())
+    """One cache for the module; its key is fixed because the maintenance screen shows its id."""
+    kiosk = build_kiosk(tmp_path_factory.mktemp("snapshots"), MasterKey(bytes(range(32)), "test"))
+    kiosk.maintenance(kiosk.service()).set_pin(PIN)
+    return kiosk
+
+
+@pytest.fixture(autouse=True)
+def _fresh_audit_log(kiosk: Kiosk) -> Iterator[None]:
+    """Each picture starts with no lookups, wrong answers or staff events counted."""
+    yield
+    store = StateStore(kiosk.state_path)
+    store.write("DELETE FROM audit")
+    store.write("DELETE FROM settings WHERE name != ?", [PIN_SETTING])
+    store.close()
 
 
 async def wait_for(pilot: Pilot[Any], screen: type[object]) -> None:
@@ -249,3 +268,104 @@ def test_out_of_service(
     monkeypatch.chdir(tmp_path)
     missing = Kiosk(path=Path("cache.db"), key=kiosk.key, people={})
     snap(snap_compare, missing.app(), size, welcome, OutOfServiceScreen)
+
+
+# Staff mode and the abuse limits --------------------------------------------------------
+
+
+@sizes
+def test_pin_prompt(snap_compare: Compare, kiosk: Kiosk, size: Size) -> None:
+    async def run(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        await pilot.press("f12", "4", "8", "2")
+
+    snap(snap_compare, kiosk.app(), size, run, PinScreen)
+
+
+@sizes
+def test_pin_wrong(snap_compare: Compare, kiosk: Kiosk, size: Size) -> None:
+    async def run(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        await pilot.press("f12", *"111119", "enter")
+        await settle(pilot)
+
+    snap(snap_compare, kiosk.app(), size, run, PinScreen)
+
+
+async def logged_in(pilot: Pilot[Any]) -> MaintenanceScreen:
+    await settle(pilot)
+    await pilot.press("f12", *PIN, "enter")
+    await wait_for(pilot, MaintenanceScreen)
+    screen = pilot.app.screen
+    assert isinstance(screen, MaintenanceScreen)
+    for _ in range(200):
+        if screen.kiosk_state is not None:
+            break
+        await pilot.pause(0.02)
+    return screen
+
+
+async def pinned_disk(pilot: Pilot[Any], screen: MaintenanceScreen) -> None:
+    """Free space and file sizes change from machine to machine: the picture shows fixed ones."""
+    state = screen.kiosk_state
+    assert state is not None
+    disk = DiskUse(cache=28_672, state=65_536, free=40 * 2**30)
+    screen._state_arrived(dataclasses.replace(state, disk=disk))
+    await settle(pilot)
+
+
+@sizes
+def test_maintenance(snap_compare: Compare, kiosk: Kiosk, size: Size) -> None:
+    async def run(pilot: Pilot[Any]) -> None:
+        screen = await logged_in(pilot)
+        await pilot.press("i")
+        await settle(pilot)
+        for _ in range(200):
+            if not screen.busy and screen.kiosk_state is not None:
+                break
+            await pilot.pause(0.02)
+        await settle(pilot)
+        await pinned_disk(pilot, screen)
+
+    snap(snap_compare, kiosk.app(), size, run, MaintenanceScreen)
+
+
+@sizes
+def test_maintenance_out_of_service(snap_compare: Compare, kiosk: Kiosk, size: Size) -> None:
+    async def run(pilot: Pilot[Any]) -> None:
+        screen = await logged_in(pilot)
+        await pilot.press("o")
+        for _ in range(200):
+            state = screen.kiosk_state
+            if state is not None and state.readiness.maintenance:
+                break
+            await pilot.pause(0.02)
+        await settle(pilot)
+        await pinned_disk(pilot, screen)
+
+    snap(snap_compare, kiosk.app(), size, run, MaintenanceScreen)
+
+
+@sizes
+def test_under_maintenance_for_members(snap_compare: Compare, kiosk: Kiosk, size: Size) -> None:
+    async def run(pilot: Pilot[Any]) -> None:
+        await logged_in(pilot)
+        await pilot.press("o")
+        await settle(pilot)
+        await pilot.press("escape")
+
+    snap(snap_compare, kiosk.app(), size, run, OutOfServiceScreen)
+
+
+@sizes
+def test_nik_locked(snap_compare: Compare, kiosk: Kiosk, size: Size) -> None:
+    person = kiosk.people["active"]
+
+    async def run(pilot: Pilot[Any]) -> None:
+        await to_verify(pilot, person)
+        for _ in range(3):
+            await paste(pilot, "Sri Rahayu")
+            await pilot.press("enter")
+            await settle(pilot)
+
+    snap(snap_compare, kiosk.app(), size, run, VerifyScreen)

@@ -24,13 +24,12 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 import screens.status
-from kiosk.cache import Cache
 from kiosk.cli import main as cli_main
-from kiosk.config import ScreenSettings
+from kiosk.config import Limits
 from kiosk.errors import ExpiredError, RejectedError
 from kiosk.i18n import msg
 from kiosk.nik import InvalidNikError, NikProblem, mask_nik, parse_nik
-from kiosk.service import KioskService, Readiness
+from kiosk.service import Readiness
 from screens.app import KioskApp, Session
 from screens.card import CardScreen
 from screens.done import DoneScreen
@@ -145,7 +144,7 @@ async def paste_to_status(pilot: Pilot[Any], person: Person, lang_key: str = "en
     await start(pilot, lang_key)
     await paste(pilot, person.nik)
     await pilot.press("enter")
-    await pilot.pause()
+    await settle(pilot)
     assert showing(pilot.app) is VerifyScreen
     await paste(pilot, person.mother)
     await pilot.press("enter")
@@ -180,7 +179,7 @@ def test_whole_flow_in_bahasa_indonesia(kiosk: Kiosk) -> None:
 
         await type_keys(pilot, person.nik)
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         assert showing(app) is VerifyScreen
         assert session_of(app).nik == person.nik
         assert "nama gadis ibu kandung" in shown(app)
@@ -237,7 +236,7 @@ def test_flow_in_english(kiosk: Kiosk) -> None:
         assert "Data as of 24-11-2026 08.00" in shown(app)
         await paste(pilot, person.nik)
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         assert showing(app) is VerifyScreen
         assert "mother's maiden name" in shown(app)
         await paste(pilot, person.mother)
@@ -299,7 +298,7 @@ def test_empty_not_digits_too_short(kiosk: Kiosk) -> None:
         assert problem_text(app) == ""
 
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         assert showing(app) is NikScreen
         assert nik_problem(NikProblem.EMPTY) in shown(app)
 
@@ -311,7 +310,7 @@ def test_empty_not_digits_too_short(kiosk: Kiosk) -> None:
 
         await type_keys(pilot, "32010")
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         assert showing(app) is NikScreen
         assert digits_of(app) == "32010"
         expected = nik_problem(NikProblem.TOO_SHORT, count=5)
@@ -386,7 +385,7 @@ def test_each_impossible_nik_shows_its_own_message(kiosk: Kiosk) -> None:
             assert digits_of(app) == ""
             await paste(pilot, number)
             await pilot.press("enter")
-            await pilot.pause()
+            await settle(pilot)
             assert showing(app) is NikScreen, problem
             assert digits_of(app) == number
             assert session_of(app).nik == ""
@@ -398,7 +397,8 @@ def test_each_impossible_nik_shows_its_own_message(kiosk: Kiosk) -> None:
             await pilot.pause()
             assert app.session is None
 
-    drive(kiosk.app(), scenario)
+    # Each case is one invalid NIK at this kiosk: let all of them through unslowed.
+    drive(kiosk.app(limits=Limits(free_invalid_niks=len(cases))), scenario)
 
 
 def test_a_birth_date_still_to_come_is_refused(kiosk: Kiosk) -> None:
@@ -411,22 +411,17 @@ def test_a_birth_date_still_to_come_is_refused(kiosk: Kiosk) -> None:
     today = date(1999, 6, 1)
     number = with_digits(kiosk.people["active"].nik, 6, "020699")
     assert problem_of(number, today) is NikProblem.FUTURE_DATE
-    service = KioskService(
-        open_cache=lambda: Cache.open(kiosk.path, kiosk.key),
-        card_key=CARD_KEY.public_key,
-        settings=ScreenSettings(),
-        clock=lambda: datetime(1999, 6, 1, 3, 0, tzinfo=UTC),
-    )
+    kiosk.clock.now = datetime(1999, 6, 1, 3, 0, tzinfo=UTC)
 
     async def scenario(app: KioskApp, pilot: Pilot[Any]) -> None:
         await start(pilot)
         await paste(pilot, number)
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         assert showing(app) is NikScreen
         assert nik_problem(NikProblem.FUTURE_DATE) in shown(app)
 
-    drive(KioskApp(service, ticks=Ticks()), scenario)
+    drive(kiosk.app(), scenario)
 
 
 def test_on_screen_digit_pad(kiosk: Kiosk) -> None:
@@ -478,7 +473,7 @@ def test_wrong_answer_and_unknown_nik_look_the_same(kiosk: Kiosk) -> None:
             await start(pilot)
             await paste(pilot, nik)
             await pilot.press("enter")
-            await pilot.pause()
+            await settle(pilot)
             assert showing(app) is VerifyScreen
             await enter(pilot, answer)
             await pilot.press("enter")
@@ -506,7 +501,7 @@ def test_on_screen_letter_board(kiosk: Kiosk) -> None:
         await start(pilot)
         await paste(pilot, person.nik)
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         assert showing(app) is VerifyScreen
         # Mixed as a member might: the first name pasted, the rest tapped in capitals.
         first, rest = person.mother.split(" ", 1)
@@ -609,7 +604,7 @@ def test_no_key_quits_suspends_or_opens_the_palette(kiosk: Kiosk) -> None:
 
         await paste(pilot, person.nik[6:])
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         await paste(pilot, person.mother)
         await pilot.press("enter")
         await settle(pilot)
@@ -711,7 +706,8 @@ def out_of_service(app: KioskApp, *fragments: str) -> str:
 
 
 def test_out_of_service_without_a_cache(kiosk: Kiosk, tmp_path: Path) -> None:
-    missing = Kiosk(tmp_path / "nowhere" / "cache.db", kiosk.key, {})
+    (tmp_path / "empty").mkdir()
+    missing = Kiosk(tmp_path / "empty" / "cache.db", kiosk.key, {})
     key = out_of_service(missing.app(), "Belum ada cache di", "There is no cache at")
     assert key == "cache.missing"
 
@@ -784,7 +780,7 @@ def test_help_from_every_member_step(kiosk: Kiosk) -> None:
             assert "7 dari 16 angka" in shown(app)
         await paste(pilot, person.nik[7:])
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
 
         assert showing(app) is VerifyScreen
         assert person.mother[4] == " "

@@ -1,5 +1,5 @@
 """The encrypted local cache of member records and the feed cursor."""
 
-from kiosk.cache.store import ApplyResult, Cache, CacheInfo, FeedCursor
+from kiosk.cache.store import ApplyResult, Cache, CacheInfo, FeedCursor, IntegrityReport
 
-__all__ = ["ApplyResult", "Cache", "CacheInfo", "FeedCursor"]
+__all__ = ["ApplyResult", "Cache", "CacheInfo", "FeedCursor", "IntegrityReport"]

@@ -11,7 +11,7 @@ import os
 import secrets
 import sqlite3
 import urllib.parse
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -72,6 +72,13 @@ class ApplyResult:
     deleted: int
     total: int | None
     """Members in the cache afterwards, counted after a snapshot only: a count is a full scan."""
+
+
+@dataclass(frozen=True)
+class IntegrityReport:
+    checked: int
+    bad: list[str]
+    """The first hex digits of each damaged row's blind index: a keyed hash, nothing personal."""
 
 
 @dataclass(frozen=True)
@@ -171,6 +178,11 @@ class Cache:
     def key_id(self) -> str:
         return self._keys.key_id
 
+    @property
+    def audit_key(self) -> bytes:
+        """The key of the NIK hashes in the audit log (:func:`kiosk.audit.member_tag`)."""
+        return self._keys.audit
+
     def get(self, nik: str) -> Member | None:
         """Expects the normalised 16-digit NIK (see ``kiosk.nik``)."""
         index = self._sealer.blind_index(nik)
@@ -263,6 +275,27 @@ class Cache:
     def count(self) -> int:
         with _sqlite_errors(self.path):
             return self._count()
+
+    def check_records(self, progress: Callable[[int, int], None] | None = None) -> IntegrityReport:
+        """Open every record; report the damaged ones instead of stopping at the first.
+
+        ``progress`` hears (checked, total) after each batch.
+        """
+        checked = 0
+        bad: list[str] = []
+        with _sqlite_errors(self.path):
+            total = self._count()
+            rows = self._db.execute("SELECT bidx, record FROM members")
+            while batch := rows.fetchmany(BATCH):
+                for index, sealed in batch:
+                    try:
+                        self._sealer.open(index, sealed)
+                    except CacheCorruptError:
+                        bad.append(bytes(index)[:6].hex())
+                checked += len(batch)
+                if progress is not None:
+                    progress(checked, total)
+        return IntegrityReport(checked, bad)
 
     def _count(self) -> int:
         count: int = self._db.execute("SELECT count(*) FROM members").fetchone()[0]

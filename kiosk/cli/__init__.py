@@ -62,12 +62,24 @@ def print_json(data: Any) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from kiosk.cli import bench, cache, card, central, demo, keys, nik, run, sync
+    from kiosk.cli import (
+        audit,
+        bench,
+        cache,
+        card,
+        central,
+        demo,
+        keys,
+        nik,
+        run,
+        staff,
+        sync,
+    )
 
     parser = argparse.ArgumentParser(prog="kiosk", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"kiosk {__version__}")
     subparsers = parser.add_subparsers(metavar="COMMAND", required=True)
-    for module in (nik, keys, cache, sync, run, card, central, demo, bench):
+    for module in (nik, keys, cache, sync, run, card, central, demo, bench, staff, audit):
         module.register(subparsers)
     return parser
 

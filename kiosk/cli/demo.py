@@ -5,7 +5,7 @@ from pathlib import Path
 
 from kiosk.cli import Invocation, Subparsers, add_command, print_json
 from kiosk.config import load_config
-from kiosk.demo import build_demo, open_demo
+from kiosk.demo import DEMO_PIN, build_demo, open_demo
 
 
 def register(subparsers: Subparsers) -> None:
@@ -50,6 +50,7 @@ def _demo(run: Invocation) -> int:
     print("Members to try (NIK, mother's maiden name to verify):")
     for sample in demo.samples:
         print(f"  {sample.nik}  {sample.mother_name:<28} {sample.case}")
+    print(f"Staff mode: F12 (or tap the top-left corner five times), PIN {DEMO_PIN}")
     if run.args.no_ui:
         print(f"Start the kiosk on it: kiosk run --config {demo.config}")
         return 0

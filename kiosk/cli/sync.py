@@ -2,14 +2,17 @@
 
 import sys
 import time
+from datetime import UTC, datetime
 from typing import TextIO
 
+from kiosk.audit import Audit
 from kiosk.cache import Cache
 from kiosk.cli import Invocation, Subparsers, add_command, print_json
 from kiosk.errors import CacheMissingError
 from kiosk.feed.client import Applied, BundleRef, FeedClient, SyncResult
 from kiosk.feed.trust import load_trust
 from kiosk.keys import load_master_key
+from kiosk.sync import audited_sync
 
 BAR_WIDTH = 30
 REDRAW_SECONDS = 0.2
@@ -39,8 +42,17 @@ def _sync(run: Invocation) -> int:
     except CacheMissingError:
         cache = Cache.create(config.cache_path, master)
     progress = TerminalProgress(sys.stderr) if sys.stderr.isatty() else LogProgress(sys.stderr)
+    audit = Audit.from_config(config, lambda: datetime.now(UTC))
     with cache:
-        result = client.sync(cache, None if run.args.json else progress, snapshot=run.args.snapshot)
+        result = audited_sync(
+            client,
+            cache,
+            audit,
+            None if run.args.json else progress,
+            trigger="cli",
+            snapshot=run.args.snapshot,
+        )
+    audit.store.close()
     if run.args.json:
         print_json(_as_dict(result))
     else:

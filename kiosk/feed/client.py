@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from tuf.api import exceptions as tuf_errors
-from tuf.api.metadata import TargetFile
+from tuf.api.metadata import Metadata, TargetFile, Timestamp
+from tuf.api.serialization import DeserializationError
 from tuf.ngclient import Updater
 from tuf.ngclient.fetcher import FetcherInterface
 
@@ -72,6 +73,16 @@ class Progress(Protocol):
     def advance(self, records: int) -> None: ...
 
     def end(self, applied: Applied) -> None: ...
+
+
+def trusted_expiry(work_dir: Path) -> datetime | None:
+    """When the timestamp metadata the kiosk last trusted expires: the feed freezes then."""
+    try:
+        data = (work_dir / "metadata" / "timestamp.json").read_bytes()
+        timestamp = Metadata[Timestamp].from_bytes(data)
+    except (OSError, DeserializationError):
+        return None
+    return timestamp.signed.expires
 
 
 class LocalFetcher(FetcherInterface):

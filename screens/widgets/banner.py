@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from rich.text import Text
 from textual.widgets import Static
 
-from kiosk.demo import Sample
+from kiosk.demo import DEMO_PIN, Sample
 
 
 class DemoBanner(Static):
@@ -24,4 +24,5 @@ class DemoBanner(Static):
         for sample in samples:
             text.append(f"{sample.nik} ", style="bold")
             text.append(f"ibu/mother: {sample.mother_name}; ")
+        text.append(f"staf/staff: F12, PIN {DEMO_PIN}")
         super().__init__(text)

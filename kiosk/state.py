@@ -1,0 +1,127 @@
+"""The kiosk's own state: the audit log and the settings staff change, in one SQLite file.
+
+It lives apart from the member cache, which a snapshot sync or a rebuild may
+replace: the audit log and the abuse counters it holds must survive both, and
+a restart. Nothing personal is stored here; members appear only as keyed hashes.
+Every method may be called from any thread: one lock serialises them.
+"""
+
+import os
+import sqlite3
+import threading
+import urllib.parse
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from kiosk.errors import StateError
+from kiosk.i18n import msg
+
+migrations = Migrations("kiosk-state")
+Params = Sequence[Any] | dict[str, Any]
+_PRAGMAS = (
+    "PRAGMA secure_delete = ON",
+    # A power cut may lose the last few events, never the file: WAL stays consistent.
+    "PRAGMA synchronous = NORMAL",
+    "PRAGMA busy_timeout = 5000",
+    "PRAGMA trusted_schema = OFF",
+)
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db.execute(
+        """CREATE TABLE audit (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            kiosk TEXT NOT NULL,
+            event TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            member TEXT,
+            detail TEXT NOT NULL DEFAULT ''
+        )"""
+    )
+    db.execute("CREATE INDEX audit_at ON audit (at)")
+    db.execute("CREATE INDEX audit_subject ON audit (event, member, at)")
+    db.execute("CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+
+
+class StateStore:
+    """Opens (and creates) its file on first use, so that a broken one is a reason on screen."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db: Database | None = None
+        self._lock = threading.Lock()
+
+    def _open_locked(self) -> Database:
+        if self._db is None:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            os.close(fd)
+            uri = f"file:{urllib.parse.quote(str(self.path))}?mode=rw"
+            connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            db = Database(connection, recursive_triggers=False, execute_plugins=False)
+            try:
+                for pragma in _PRAGMAS:
+                    db.execute(pragma)
+                db.enable_wal()
+                migrations.apply(db)
+            except BaseException:
+                db.close()
+                raise
+            self._db = db
+        return self._db
+
+    def close(self) -> None:
+        with self._lock:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
+
+    def query(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
+        with self._lock, _errors(self.path):
+            return list(self._open_locked().execute(sql, params).fetchall())
+
+    def write(self, sql: str, params: Params = ()) -> int:
+        """One statement in its own transaction; returns the rows it changed."""
+        with self._lock, _errors(self.path):
+            db = self._open_locked()
+            with db.atomic():
+                changed: int = db.execute(sql, params).rowcount
+            return changed
+
+    def setting(self, name: str) -> str | None:
+        rows = self.query("SELECT value FROM settings WHERE name = ?", [name])
+        return str(rows[0][0]) if rows else None
+
+    def set_setting(self, name: str, value: str) -> None:
+        self.write(
+            "INSERT INTO settings (name, value) VALUES (?, ?) "
+            "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            [name, value],
+        )
+
+    def size(self) -> int:
+        """Bytes on disk, with the WAL."""
+        wal = self.path.with_name(self.path.name + "-wal")
+        return sum(file.stat().st_size for file in (self.path, wal) if file.exists())
+
+
+@contextmanager
+def _errors(path: Path) -> Iterator[None]:
+    """SQLite's and the OS's failures as one plain sentence for staff."""
+    try:
+        yield
+    except sqlite3.DatabaseError as error:
+        name = getattr(error, "sqlite_errorname", "") or ""
+        if name == "SQLITE_FULL":
+            raise StateError(msg("state.disk_full", path=path)) from None
+        if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
+            raise StateError(msg("state.corrupt", path=path)) from None
+        raise StateError(msg("state.unavailable", path=path, reason=name or "?")) from None
+    except OSError as error:
+        raise StateError(msg("state.unavailable", path=path, reason=error.strerror)) from None
