@@ -93,6 +93,8 @@ class FeedSettings:
     """The trust bundle from ``kiosk central init``: root.json, card-public.pem, fleet.key."""
     work_dir: Path
     """TUF's trusted metadata and bundles being downloaded; kiosk-private."""
+    sync_interval: timedelta = timedelta(hours=1)
+    """How often the running kiosk syncs in the background; failures retry sooner."""
 
 
 def config_path(explicit: str | None, environ: Mapping[str, str]) -> Path:
@@ -139,6 +141,13 @@ def _parse(raw: dict[str, object], path: Path) -> Config:
         source=source,
         trust_dir=_resolve(path.parent, feed.string("trust_dir", "/etc/kiosk/trust")),
         work_dir=_resolve(path.parent, feed.string("work_dir", "/var/lib/kiosk/feed")),
+        sync_interval=timedelta(
+            minutes=feed.integer(
+                "sync_interval_minutes",
+                FeedSettings.sync_interval // timedelta(minutes=1),
+                minimum=1,
+            )
+        ),
     )
     for table in (cache, keys, feed):
         table.done()

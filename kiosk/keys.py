@@ -102,8 +102,13 @@ def write_new_key(path: Path) -> MasterKey:
     return key
 
 
-def read_private_file(path: Path, limit: int) -> bytes:
-    """Read a secret's file, refusing a link, a non-file, or one others could read or change."""
+def read_private_file(path: Path, limit: int, *, group_may_read: bool = False) -> bytes:
+    """Read a secret's file, refusing a link, a non-file, or one others could read or change.
+
+    ``group_may_read`` is for systemd's credentials directory, private to the
+    unit: systemd 256+ grants the service user read access there through an
+    ACL, which ``stat`` shows as the group's read bit (mode 0440).
+    """
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
     except FileNotFoundError:
@@ -114,7 +119,7 @@ def read_private_file(path: Path, limit: int) -> bytes:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise KeyMaterialError(msg("key.not_a_file", path=path))
-        if info.st_mode & 0o077:
+        if info.st_mode & (0o037 if group_may_read else 0o077):
             mode = f"{stat.S_IMODE(info.st_mode):04o}"
             raise KeyMaterialError(msg("key.too_open", path=path, mode=mode))
         return os.read(fd, limit)
@@ -122,9 +127,11 @@ def read_private_file(path: Path, limit: int) -> bytes:
         os.close(fd)
 
 
-def read_key_file(path: Path, source: str | None = None) -> MasterKey:
+def read_key_file(
+    path: Path, source: str | None = None, *, group_may_read: bool = False
+) -> MasterKey:
     """Read a 32-byte key kept as hexadecimal text in a private file."""
-    data = read_private_file(path, KEY_BYTES * 4)
+    data = read_private_file(path, KEY_BYTES * 4, group_may_read=group_may_read)
     try:
         text = data.decode("ascii")
     except UnicodeDecodeError:
@@ -138,7 +145,9 @@ def read_credential(environ: Mapping[str, str], name: str) -> MasterKey | None:
     if not credentials:
         return None
     path = Path(credentials) / name
-    return read_key_file(path, f"credential {name}") if path.exists() else None
+    if not path.exists():
+        return None
+    return read_key_file(path, f"credential {name}", group_may_read=True)
 
 
 def load_master_key(config: Config, environ: Mapping[str, str]) -> MasterKey:

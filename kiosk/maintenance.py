@@ -160,17 +160,20 @@ class Maintenance:
             problem=problem,
         )
 
-    def sync(self, progress: Progress | None) -> SyncResult:
-        """Raises the feed's or the cache's :class:`KioskError`, already audited."""
+    def sync(self, progress: Progress | None, trigger: str = "staff") -> SyncResult:
+        """Raises the feed's or the cache's :class:`KioskError`, already audited.
+
+        ``trigger``: ``staff`` (sync now) or ``timer`` (the background sync).
+        """
         audit = self.service.audit
         try:
             client = self._feed_client()
             cache = self._sync_cache()
         except KioskError as error:
-            audit.record(Event.SYNC, "failed", detail=f"staff: {error.message.key}")
+            audit.record(Event.SYNC, "failed", detail=f"{trigger}: {error.message.key}")
             raise
         with cache:
-            return audited_sync(client, cache, audit, progress, trigger="staff")
+            return audited_sync(client, cache, audit, progress, trigger=trigger)
 
     def check_integrity(self, progress: Callable[[int, int], None]) -> IntegrityReport:
         audit = self.service.audit

@@ -11,7 +11,6 @@ import logging
 import signal
 import threading
 import time
-import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,8 +23,12 @@ from textual.screen import Screen
 
 from kiosk.config import QrMode
 from kiosk.demo import Sample
+from kiosk.errors import KioskError
 from kiosk.i18n import Lang, msg
+from kiosk.logs import log_unexpected
 from kiosk.maintenance import Maintenance
+from kiosk.notify import Notifier
+from kiosk.schedule import SyncSchedule
 from kiosk.service import KioskService, MemberView, Readiness
 from screens.theme import KIOSK_THEME
 
@@ -90,8 +93,17 @@ class KioskApp(App[int], inherit_bindings=False):
         qr_mode: QrMode = "half",
         demo: Sequence[Sample] = (),
         ticks: Callable[[], float] = time.monotonic,
+        notifier: Notifier | None = None,
+        schedule: SyncSchedule | None = None,
     ) -> None:
         super().__init__()
+        self.notifier = notifier or Notifier(None)
+        """systemd's READY, WATCHDOG and STATUS; a no-op outside systemd."""
+        self.schedule = schedule
+        """The background sync; ``None``: none (tests, benchmarks)."""
+        self.last_sync: str = "none yet"
+        """The background sync's last outcome, for STATUS=; nothing personal."""
+        self._ready_sent = False
         self.service = service
         self.maintenance = maintenance
         self.linux_console = console
@@ -128,6 +140,11 @@ class KioskApp(App[int], inherit_bindings=False):
             for number in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
                 loop.add_signal_handler(number, self._stop)
         self.set_interval(0.25, self.tick_idle)
+        if (every := self.notifier.watchdog_interval) is not None:
+            # From the event loop itself: a hung UI stops the pings and systemd restarts it.
+            self.set_interval(every, self.notifier.watchdog)
+        if self.schedule is not None:
+            self.set_timer(self.schedule.first(), self.background_sync)
         from screens.welcome import WelcomeScreen
 
         self.push_screen(WelcomeScreen())
@@ -241,9 +258,7 @@ class KioskApp(App[int], inherit_bindings=False):
         """
         from screens.error import ErrorScreen
 
-        frames = traceback.extract_tb(error.__traceback__)
-        where = " <- ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}" for f in reversed(frames))
-        log.error("unexpected %s at %s", type(error).__name__, where or "?")
+        log_unexpected(log, error)
         now = self.ticks()
         self._errors = [t for t in self._errors if now - t < ERROR_WINDOW] + [now]
         if len(self._errors) >= ERROR_BURST or not self.is_running:
@@ -253,6 +268,55 @@ class KioskApp(App[int], inherit_bindings=False):
         self.session = None
         self.staff = False
         self.call_later(self.wipe, ErrorScreen())
+
+    # systemd and the background sync ---------------------------------------------------
+
+    def readiness_known(self, readiness: Readiness) -> None:
+        """The cache was opened (or found broken) and a screen is up: tell systemd."""
+        self.readiness = readiness
+        status = self.status_line()
+        if not self._ready_sent:
+            self._ready_sent = True
+            self.notifier.ready(status)
+        else:
+            self.notifier.status(status)
+
+    def status_line(self) -> str:
+        """``STATUS=`` for ``systemctl status``: the cache's state, never a member's data."""
+        readiness = self.readiness
+        if readiness is None:
+            state = "starting"
+        elif readiness.maintenance:
+            state = "out of service (staff)"
+        elif readiness.problem is not None:
+            state = f"out of service: {readiness.problem.key}"
+        else:
+            state = "serving" + (" (stale data)" if readiness.stale else "")
+        data = readiness.data_time if readiness is not None else None
+        when = "never synced" if data is None else f"data of {data:%Y-%m-%d %H:%M} UTC"
+        return f"{state}; {when}; last background sync: {self.last_sync}"
+
+    def background_sync(self) -> None:
+        self.run_worker(self._sync_in_background, thread=True, group="background-sync")
+
+    def _sync_in_background(self) -> None:
+        """A worker thread with its own cache connection: members' lookups go on meanwhile."""
+        try:
+            result = self.maintenance.sync(None, trigger="timer")
+        except KioskError as error:
+            outcome, ok = f"failed ({error.message.key})", False
+        else:
+            after = result.after.sequence if result.after else 0
+            outcome, ok = f"ok, sequence {after}", True
+        moment = self.service.clock()
+        self.call_from_thread(self._synced, f"{outcome} at {moment:%H:%M} UTC", ok)
+
+    def _synced(self, outcome: str, ok: bool) -> None:
+        self.last_sync = outcome
+        log.info("background sync: %s", outcome)
+        self.notifier.status(self.status_line())
+        if self.schedule is not None:
+            self.set_timer(self.schedule.after(ok), self.background_sync)
 
     def mark(self, moment: str) -> None:
         """Note when a step happened: the benchmark reads these, the log gets the gap."""

@@ -57,7 +57,8 @@ class KioskScreen(Screen[None]):
         A check started on the welcome screen may come back after the member
         has moved on: it must not switch their screen away.
         """
-        before, self.kiosk.readiness = self.kiosk.readiness, readiness
+        before = self.kiosk.readiness
+        self.kiosk.readiness_known(readiness)
         if self in self.kiosk.screen_stack:
             self.readiness_changed(before, readiness)
 

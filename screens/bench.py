@@ -163,7 +163,7 @@ def _kiosk_app(config: "Path") -> "KioskApp":
 
     settings = load_config(config)
     limits = dataclasses.replace(settings.limits, lookups_per_minute=1_000_000)
-    return build_app(dataclasses.replace(settings, limits=limits))
+    return build_app(dataclasses.replace(settings, limits=limits), background_sync=False)
 
 
 async def _welcome(app: "KioskApp") -> None:

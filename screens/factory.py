@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 from kiosk.config import Config, QrMode, QrSetting
 from kiosk.demo import Sample
 from kiosk.maintenance import Maintenance
+from kiosk.notify import Notifier
+from kiosk.schedule import SyncSchedule
 from kiosk.service import KioskService
 from screens.app import KioskApp
 
@@ -20,8 +22,13 @@ def on_linux_console(environ: Mapping[str, str]) -> bool:
 
 
 def build_app(
-    config: Config, environ: Mapping[str, str] = os.environ, *, demo: Sequence[Sample] = ()
+    config: Config,
+    environ: Mapping[str, str] = os.environ,
+    *,
+    demo: Sequence[Sample] = (),
+    background_sync: bool = True,
 ) -> KioskApp:
+    """``background_sync`` off: the benchmark measures members' steps, not a sync beside them."""
     console = on_linux_console(environ)
     service = KioskService.from_config(config, environ, lambda: datetime.now(UTC))
     return KioskApp(
@@ -30,6 +37,8 @@ def build_app(
         console=console,
         qr_mode=qr_mode(config.screen.qr_mode, console),
         demo=demo,
+        notifier=Notifier.from_environ(environ),
+        schedule=SyncSchedule(config.feed.sync_interval) if background_sync else None,
     )
 
 

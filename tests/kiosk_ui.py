@@ -28,7 +28,9 @@ from kiosk.i18n import msg
 from kiosk.keys import MasterKey
 from kiosk.maintenance import Maintenance
 from kiosk.member import Member, MembershipStatus, Period, Program, Segment
+from kiosk.notify import Notifier
 from kiosk.rows import parse_member_row
+from kiosk.schedule import SyncSchedule
 from kiosk.service import KioskService
 from kiosk.state import StateStore
 from kiosk.synthetic import synthetic_rows
@@ -221,6 +223,8 @@ class Kiosk:
         settings: ScreenSettings | None = None,
         limits: Limits | None = None,
         ticks: Ticks | None = None,
+        notifier: Notifier | None = None,
+        schedule: SyncSchedule | None = None,
     ) -> KioskApp:
         service = self.service(settings, limits)
         return KioskApp(
@@ -229,6 +233,8 @@ class Kiosk:
             console=console,
             qr_mode=qr_mode("auto", console),
             ticks=ticks or Ticks(),
+            notifier=notifier,
+            schedule=schedule,
         )
 
 

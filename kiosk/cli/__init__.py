@@ -69,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
         card,
         central,
         demo,
+        doctor,
         keys,
         nik,
         run,
@@ -79,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kiosk", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"kiosk {__version__}")
     subparsers = parser.add_subparsers(metavar="COMMAND", required=True)
-    for module in (nik, keys, cache, sync, run, card, central, demo, bench, staff, audit):
+    for module in (nik, keys, cache, sync, run, card, central, demo, bench, doctor, staff, audit):
         module.register(subparsers)
     return parser
 

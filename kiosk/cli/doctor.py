@@ -1,0 +1,88 @@
+"""``kiosk doctor``: check a deployment and say in plain words what is wrong and how to fix it."""
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from kiosk.cli import Invocation, Subparsers, add_command, print_json
+from kiosk.config import config_path
+from kiosk.doctor import Finding, Status, diagnose, measure_terminal
+from kiosk.i18n import Lang, msg
+
+_LABELS = {
+    Status.OK: msg("doctor.status.ok"),
+    Status.WARNING: msg("doctor.status.warning"),
+    Status.PROBLEM: msg("doctor.status.problem"),
+    Status.SKIPPED: msg("doctor.status.skipped"),
+}
+
+
+def register(subparsers: Subparsers) -> None:
+    doctor = add_command(
+        subparsers,
+        "doctor",
+        _doctor,
+        "check this kiosk's key, config, trust, feed, clock, cache, disk and terminal",
+    )
+    doctor.add_argument(
+        "--offline", action="store_true", help="check everything but the feed over the network"
+    )
+    doctor.add_argument(
+        "--tty",
+        type=Path,
+        metavar="DEVICE",
+        help="the kiosk's terminal to measure, e.g. /dev/tty1 (default: the doctor's own)",
+    )
+    doctor.add_argument(
+        "--term",
+        metavar="NAME",
+        help="the kiosk's TERM (default: linux for a --tty console, else $TERM)",
+    )
+
+
+def _doctor(run: Invocation) -> int:
+    args = run.args
+    findings = diagnose(
+        config_path(args.config, run.environ),
+        run.environ,
+        measure_terminal(run.environ, args.tty, args.term),
+        offline=args.offline,
+        now=datetime.now(UTC),
+    )
+    problems = sum(finding.status is Status.PROBLEM for finding in findings)
+    warnings = sum(finding.status is Status.WARNING for finding in findings)
+    if args.json:
+        print_json({"ok": not problems, "checks": [_as_dict(finding) for finding in findings]})
+    else:
+        for finding in findings:
+            print(_line(finding))
+        if problems:
+            summary = msg("doctor.summary.problems", problems=problems, warnings=warnings)
+        elif warnings:
+            summary = msg("doctor.summary.warnings", warnings=warnings)
+        else:
+            summary = msg("doctor.summary.ok")
+        print(summary.bilingual())
+    return 1 if problems else 0
+
+
+def _line(finding: Finding) -> str:
+    """Indonesian first, as every bilingual line: ``MASALAH  key  ... / PROBLEM: ...``."""
+    label = _LABELS[finding.status]
+    english = f"{label.text('en')}: {_text(finding, 'en')}"
+    return f"{label.text('id'):<10} {finding.name:<9} {_text(finding, 'id')} / {english}"
+
+
+def _text(finding: Finding, lang: Lang) -> str:
+    what = finding.what.text(lang)
+    if finding.fix is None:
+        return what
+    return msg("doctor.with_fix", what=what, fix=finding.fix.text(lang)).text(lang)
+
+
+def _as_dict(finding: Finding) -> dict[str, object]:
+    return {
+        "name": finding.name,
+        "status": finding.status.value,
+        "what": finding.what.as_dict(),
+        "fix": None if finding.fix is None else finding.fix.as_dict(),
+    }

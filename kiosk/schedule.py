@@ -1,0 +1,32 @@
+"""When the running kiosk syncs next: on time after a success, sooner and backing off after
+a failure, always with jitter so a fleet of kiosks does not call the feed in step."""
+
+import random
+from datetime import timedelta
+
+FIRST_RETRY = timedelta(minutes=1)
+JITTER = 0.2
+"""Each delay is stretched or shrunk by up to this share."""
+
+
+class SyncSchedule:
+    def __init__(self, interval: timedelta, rng: random.Random | None = None) -> None:
+        self.interval = interval
+        self.failures = 0
+        self._rng = rng or random.Random()  # noqa: S311 -- jitter, not a secret
+
+    def first(self) -> float:
+        """Seconds to the first sync after start: soon, but not at once (the screen comes first)."""
+        return self._jittered(min(FIRST_RETRY, self.interval))
+
+    def after(self, succeeded: bool) -> float:
+        """Seconds to the next sync: 1, 2, 4 ... minutes after failures, up to the interval."""
+        if succeeded:
+            self.failures = 0
+            return self._jittered(self.interval)
+        self.failures += 1
+        doublings = min(self.failures - 1, 20)
+        return self._jittered(min(FIRST_RETRY * 2**doublings, self.interval))
+
+    def _jittered(self, delay: timedelta) -> float:
+        return delay.total_seconds() * self._rng.uniform(1 - JITTER, 1 + JITTER)
