@@ -97,7 +97,7 @@ class MaintenanceScreen(StaffScreen):
             self.query_one("#state", Static).update(Text(state.message.text(self.kiosk.lang)))
             return
         before, self.kiosk_state = self.kiosk_state, state
-        self.kiosk.readiness = state.readiness
+        self.kiosk.readiness_known(state.readiness)
         if before is not None and before.readiness.lang != state.readiness.lang:
             self.kiosk.switch_screen(MaintenanceScreen())  # Every label in the new language.
             return
