@@ -28,7 +28,6 @@ from tuf.api import exceptions as tuf_errors
 from tuf.api.metadata import Metadata, Root, Timestamp
 from tuf.api.serialization import DeserializationError
 from tuf.ngclient import Updater, UpdaterConfig, Urllib3Fetcher
-from tuf.ngclient.fetcher import FetcherInterface
 
 from kiosk.cache import Cache, FeedCursor
 from kiosk.cache.sealing import INDEX_BYTES, RecordSealer
@@ -43,7 +42,7 @@ from kiosk.errors import (
     KioskError,
     UnavailableError,
 )
-from kiosk.feed.client import LocalFetcher, _tuf_errors, trusted_expiry
+from kiosk.feed.client import feed_base, trusted_expiry, tuf_failures
 from kiosk.feed.names import INDEX_TARGET
 from kiosk.feed.trust import CARD_KEY_FILE, FLEET_CREDENTIAL, FLEET_KEY_FILE, ROOT_FILE
 from kiosk.i18n import Message, msg
@@ -56,6 +55,7 @@ from kiosk.keys import (
     read_key_file,
 )
 from kiosk.qr import MAX_SCREEN_VERSION, QUIET_ZONE
+from kiosk.units import format_size
 
 MIN_SCREEN = (80, 24)
 """Columns and lines below which the kiosk's screens do not fit."""
@@ -300,7 +300,7 @@ def check_feed(config: Config, root: bytes, now: datetime) -> tuple[Finding, dat
     with tempfile.TemporaryDirectory(prefix="kiosk-doctor-") as scratch:
         metadata = Path(scratch) / "metadata"
         try:
-            with _tuf_errors():
+            with tuf_failures():
                 updater = _scratch_updater(source, config.feed.work_dir, metadata, root)
                 updater.refresh()
                 index = updater.get_targetinfo(INDEX_TARGET)
@@ -463,7 +463,7 @@ def check_disk(cache_path: Path, free_space: Callable[[Path], int] = _free_space
     except OSError as error:
         what = msg("doctor.disk.unknown", directory=directory, reason=error.strerror)
         return Finding("disk", Status.WARNING, what, fix)
-    params = {"directory": directory, "free": _bytes(free), "size": _bytes(size)}
+    params = {"directory": directory, "free": format_size(free), "size": format_size(size)}
     if free < size:
         return _problem("disk", msg("doctor.disk.full", **params), fix)
     if free < max(2 * size, DISK_RESERVE):
@@ -640,27 +640,15 @@ def _scratch_updater(source: str, work_dir: Path, metadata: Path, trust_root: by
             bootstrap = data
         else:
             (metadata / name).write_bytes(data)
-    base, fetcher = _feed_base(source)
+    base, fetcher = feed_base(source)
     return Updater(str(metadata), base + "metadata/", fetcher=fetcher, bootstrap=bootstrap)
-
-
-def _feed_base(source: str) -> tuple[str, FetcherInterface | None]:
-    """Where the feed is, found as ``FeedClient`` finds it: a URL, or a copy of its repository."""
-    if source.startswith(("http://", "https://")):
-        return source.rstrip("/") + "/", None
-    directory = Path(source)
-    if not (directory / "metadata").is_dir() and (directory / "repository").is_dir():
-        directory = directory / "repository"
-    if not (directory / "metadata").is_dir():
-        raise UnavailableError(msg("sync.not_a_feed_copy", path=directory))
-    return directory.resolve().as_uri() + "/", LocalFetcher()
 
 
 def _expired_expiry(source: str, metadata: Path) -> datetime | None:
     """The expiry of the feed's timestamp, checked against the keys the kiosk trusts but not
     against the clock, which found it expired: how far clock and feed disagree."""
     try:
-        base, fetcher = _feed_base(source)
+        base, fetcher = feed_base(source)
         data = (fetcher or Urllib3Fetcher()).download_bytes(
             base + f"metadata/{Timestamp.type}.json", UpdaterConfig().timestamp_max_length
         )
@@ -733,12 +721,3 @@ def _when(moment: datetime) -> str:
 def _span(delta: timedelta) -> dict[str, int]:
     minutes = int(delta // timedelta(minutes=1))
     return {"days": minutes // 1440, "hours": minutes // 60 % 24, "minutes": minutes % 60}
-
-
-def _bytes(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024:
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} TiB"

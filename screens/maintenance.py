@@ -21,21 +21,13 @@ from kiosk.errors import KioskError
 from kiosk.feed.client import Applied, BundleRef, SyncResult
 from kiosk.i18n import LANGS, Lang
 from kiosk.maintenance import KioskState
+from kiosk.units import format_size
 from screens.base import format_time
 from screens.staff import StaffScreen
 from screens.widgets.buttons import KioskButton
 
 EXIT_CONFIRM_SECONDS = 5.0
 LANG_NAMES: dict[Lang, str] = {"id": "Bahasa Indonesia", "en": "English"}
-
-
-def size(count: int) -> str:
-    value = float(count)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    raise AssertionError("unreachable")
 
 
 def age(delta: timedelta) -> str:
@@ -149,9 +141,9 @@ class MaintenanceScreen(StaffScreen):
                 t("staff.state.disk"),
                 t(
                     "staff.state.disk_use",
-                    cache=size(disk.cache),
-                    state=size(disk.state),
-                    free=size(disk.free),
+                    cache=format_size(disk.cache),
+                    state=format_size(disk.state),
+                    free=format_size(disk.free),
                 ),
             )
         )

@@ -10,6 +10,7 @@ from kiosk.i18n import msg
 from kiosk.member import Member
 from kiosk.nik import parse_nik
 from kiosk.status import MemberStatus, evaluate, format_rupiah
+from kiosk.units import format_size
 
 
 def register(subparsers: Subparsers) -> None:
@@ -38,7 +39,7 @@ def _status(run: Invocation) -> int:
         print(f"Feed cursor:  sequence {cursor.sequence}, state {cursor.state}")
         print(f"Last sync:    {cursor.synced_at.isoformat(timespec='seconds')}")
     print(f"Created:      {info.created_at.isoformat(timespec='seconds')}")
-    sizes = ", ".join(f"{name} {_size(size)}" for name, size in info.file_sizes.items())
+    sizes = ", ".join(f"{name} {format_size(size)}" for name, size in info.file_sizes.items())
     print(f"Files:        {sizes}")
     return 0
 
@@ -55,15 +56,6 @@ def _info_json(info: CacheInfo) -> dict[str, Any]:
         "created_at": info.created_at.isoformat(),
         "file_sizes": info.file_sizes,
     }
-
-
-def _size(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KiB", "MiB"):
-        if value < 1024:
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} GiB"
 
 
 def _lookup(run: Invocation) -> int:

@@ -85,6 +85,18 @@ def trusted_expiry(work_dir: Path) -> datetime | None:
     return timestamp.signed.expires
 
 
+def feed_base(source: str) -> tuple[str, FetcherInterface | None]:
+    """The feed's base URL and the fetcher for it: a server, or a copy of its repository."""
+    if source.startswith(("http://", "https://")):
+        return source.rstrip("/") + "/", None
+    directory = Path(source)
+    if not (directory / "metadata").is_dir() and (directory / "repository").is_dir():
+        directory = directory / "repository"
+    if not (directory / "metadata").is_dir():
+        raise UnavailableError(msg("sync.not_a_feed_copy", path=directory))
+    return directory.resolve().as_uri() + "/", LocalFetcher()
+
+
 class LocalFetcher(FetcherInterface):
     """Reads ``file://`` URLs: a copy of the feed on a USB stick or a mounted share."""
 
@@ -122,7 +134,7 @@ class FeedClient:
         self, cache: Cache, progress: Progress | None = None, *, snapshot: bool = False
     ) -> SyncResult:
         """Bring the cache to the feed's newest state; ``snapshot`` starts from the newest one."""
-        with self._locked(), _tuf_errors():
+        with self._locked(), tuf_failures():
             updater = self._updater()
             updater.refresh()
             latest, state, newest_snapshot = _index(updater)
@@ -147,7 +159,7 @@ class FeedClient:
         metadata_dir = self._work_dir / "metadata"
         for directory in (self._work_dir, metadata_dir, self._spool):
             directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        base, fetcher = self._base()
+        base, fetcher = feed_base(self._source)
         bootstrap = None if (metadata_dir / "root.json").exists() else self._trust.root
         return Updater(
             metadata_dir=str(metadata_dir),
@@ -161,16 +173,6 @@ class FeedClient:
     @property
     def _spool(self) -> Path:
         return self._work_dir / "bundles"
-
-    def _base(self) -> tuple[str, FetcherInterface | None]:
-        if self._source.startswith(("http://", "https://")):
-            return self._source.rstrip("/") + "/", None
-        directory = Path(self._source)
-        if not (directory / "metadata").is_dir() and (directory / "repository").is_dir():
-            directory = directory / "repository"
-        if not (directory / "metadata").is_dir():
-            raise UnavailableError(msg("sync.not_a_feed_copy", path=directory))
-        return directory.resolve().as_uri() + "/", LocalFetcher()
 
     def _plan(
         self,
@@ -293,7 +295,7 @@ def _ref(updater: Updater, kind: BundleKind, sequence: int) -> BundleRef | None:
 
 
 @contextmanager
-def _tuf_errors() -> Iterator[None]:
+def tuf_failures() -> Iterator[None]:
     """One plain sentence for each way the feed can be refused or missed."""
     try:
         yield
