@@ -8,7 +8,7 @@ test moves, so screens and snapshots come out the same on every run.
 import dataclasses
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -259,6 +259,15 @@ async def reach_status(pilot: Pilot[Any], person: Person, lang_key: str = "enter
     await pilot.press("enter")
     await type_keys(pilot, person.mother)
     await pilot.press("enter")
+    await settle(pilot)
+
+
+async def wait_until(pilot: Pilot[Any], done: Callable[[], bool], seconds: float = 20) -> None:
+    """Pause until ``done()`` holds, then until workers report back and the screen repaints."""
+    deadline = time.monotonic() + seconds
+    while not done() and time.monotonic() < deadline:
+        await pilot.pause(0.02)
+    assert done()
     await settle(pilot)
 
 

@@ -30,7 +30,15 @@ from screens.status import StatusScreen
 from screens.verify import VerifyScreen
 from screens.welcome import WelcomeScreen
 from tests.conftest import new_key
-from tests.kiosk_ui import KIOSK_ID, Kiosk, Ticks, build_kiosk, local_time_is_wib, settle
+from tests.kiosk_ui import (
+    KIOSK_ID,
+    Kiosk,
+    Ticks,
+    build_kiosk,
+    local_time_is_wib,
+    settle,
+    wait_until,
+)
 from tests.screen_image import screen_text
 from tests.sites import Site
 
@@ -71,15 +79,6 @@ def events(kiosk: Kiosk) -> list[AuditEvent]:
 
 def outcomes(kiosk: Kiosk, event: Event) -> list[str]:
     return [e.outcome for e in events(kiosk) if e.event == event.value]
-
-
-async def wait_until(pilot: Pilot[Any], done: Callable[[], bool]) -> None:
-    for _ in range(300):
-        if done():
-            break
-        await pilot.pause(0.02)
-    assert done()
-    await settle(pilot)
 
 
 async def enter_pin(pilot: Pilot[Any], pin: str) -> None:

@@ -5,11 +5,7 @@ stopping members being served."""
 import asyncio
 import contextlib
 import os
-import pty
-import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -19,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.pilot import Pilot
 
 from kiosk.audit import Audit, Event
 from kiosk.central.serve import make_server
@@ -32,10 +27,17 @@ from screens.maintenance import MaintenanceScreen
 from screens.status import StatusScreen
 from screens.welcome import WelcomeScreen
 from tests.conftest import new_key
-from tests.kiosk_ui import Kiosk, build_kiosk, local_time_is_wib, reach_status, settle
+from tests.kiosk_ui import (
+    Kiosk,
+    build_kiosk,
+    local_time_is_wib,
+    reach_status,
+    settle,
+    wait_until,
+)
 from tests.screen_image import screen_text
 from tests.sites import Site, serving
-from tests.test_run import LEAVE_ALT_SCREEN, installed_kiosk, read_until
+from tests.test_run import LEAVE_ALT_SCREEN, installed_kiosk, read_until, start_kiosk, terminate
 
 WATCHDOG_USEC = 400_000
 """A 0.4 s watchdog: the App pings every 0.2 s."""
@@ -91,25 +93,11 @@ def _wib() -> Iterator[None]:
 def test_the_running_kiosk_says_ready_pings_and_stops_cleanly(
     tmp_path: Path, listener: Listener
 ) -> None:
-    config = installed_kiosk(tmp_path)
-    controller, terminal = pty.openpty()
-    env = {
-        **os.environ,
-        "TERM": "xterm-256color",
-        "COLUMNS": "100",
-        "LINES": "30",
-        "NOTIFY_SOCKET": str(listener.path),
-        "WATCHDOG_USEC": str(WATCHDOG_USEC),
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "kiosk", "run", "--config", str(config)],
-        stdin=terminal,
-        stdout=terminal,
-        stderr=terminal,
-        env=env,
-        start_new_session=True,
+    process, controller = start_kiosk(
+        installed_kiosk(tmp_path),
+        NOTIFY_SOCKET=str(listener.path),
+        WATCHDOG_USEC=str(WATCHDOG_USEC),
     )
-    os.close(terminal)
     try:
         drawn = read_until(controller, b"Selamat datang", 20)
         ready = listener.wait_for("READY=1")
@@ -118,9 +106,8 @@ def test_the_running_kiosk_says_ready_pings_and_stops_cleanly(
         time.sleep(1.0)
         pings = [at for at, text in listener.received if text == "WATCHDOG=1"]
         assert len(pings) >= 3, listener.messages()
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=10) == 0
-        rest = read_until(controller, LEAVE_ALT_SCREEN, 2)
+        rest = terminate(process, controller)
+        assert process.wait(timeout=1) == 0
         assert LEAVE_ALT_SCREEN in drawn + rest
         listener.wait_for("STOPPING=1")
     finally:
@@ -172,11 +159,7 @@ def test_a_failing_background_sync_leaves_members_served_and_says_so(
         async with app.run_test(size=(100, 30)) as pilot:
             await reach_status(pilot, person)
             assert isinstance(app.screen, StatusScreen)
-            for _ in range(100):
-                if schedule.failures >= 2:
-                    break
-                await pilot.pause(0.05)
-            assert schedule.failures >= 2
+            await wait_until(pilot, lambda: schedule.failures >= 2)
             assert isinstance(app.screen, StatusScreen)
             assert person.member.name in screen_text(app)
             assert app.last_sync.startswith("failed (sync.unreachable)")
@@ -220,17 +203,17 @@ def test_background_sync_recovers_when_the_feed_server_comes_back(
         async with app.run_test(size=(100, 30)) as pilot:
             await settle(pilot)
             assert isinstance(app.screen, WelcomeScreen)
-            await _wait(pilot, lambda: schedule.failures >= 1)
+            await wait_until(pilot, lambda: schedule.failures >= 1)
             assert app.last_sync.startswith("failed (sync.unreachable)")
             assert isinstance(app.screen, WelcomeScreen)
             with serving_on(site, port):
-                await _wait(pilot, lambda: app.last_sync.startswith("ok"))
+                await wait_until(pilot, lambda: app.last_sync.startswith("ok"))
             assert schedule.failures == 0
             await pilot.press("f12", *"246810", "enter")
-            await _wait(pilot, lambda: isinstance(app.screen, MaintenanceScreen))
+            await wait_until(pilot, lambda: isinstance(app.screen, MaintenanceScreen))
             screen = app.screen
             assert isinstance(screen, MaintenanceScreen)
-            await _wait(pilot, lambda: screen.kiosk_state is not None)
+            await wait_until(pilot, lambda: screen.kiosk_state is not None)
             shown = " ".join(screen_text(app).split())
             assert "sync current timer: sequence 1" in shown
             assert "sync failed timer: sync.unreachable" in shown
@@ -252,11 +235,3 @@ def serving_on(site: Site, port: int) -> Iterator[None]:
         server.shutdown()
         server.server_close()
         thread.join()
-
-
-async def _wait(pilot: Pilot[Any], done: Any, seconds: float = 20) -> None:
-    deadline = time.monotonic() + seconds
-    while not done() and time.monotonic() < deadline:
-        await pilot.pause(0.05)
-    assert done()
-    await settle(pilot)

@@ -32,7 +32,15 @@ from screens.staff import PinScreen
 from screens.status import StatusScreen
 from screens.verify import VerifyScreen
 from screens.welcome import WelcomeScreen
-from tests.kiosk_ui import Kiosk, Person, Ticks, build_kiosk, local_time_is_wib, settle
+from tests.kiosk_ui import (
+    Kiosk,
+    Person,
+    Ticks,
+    build_kiosk,
+    local_time_is_wib,
+    settle,
+    wait_until,
+)
 from tests.kiosk_ui import type_keys as type_text
 
 PIN = "482913"
@@ -71,12 +79,7 @@ def _fresh_audit_log(kiosk: Kiosk) -> Iterator[None]:
 
 async def wait_for(pilot: Pilot[Any], screen: type[object]) -> None:
     """Pause until ``screen`` is on top, then until workers are done and it has painted."""
-    for _ in range(200):
-        if isinstance(pilot.app.screen, screen):
-            break
-        await pilot.pause(0.02)
-    assert isinstance(pilot.app.screen, screen), type(pilot.app.screen).__name__
-    await settle(pilot)
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, screen))
 
 
 def snap(
@@ -298,11 +301,13 @@ async def logged_in(pilot: Pilot[Any]) -> MaintenanceScreen:
     await wait_for(pilot, MaintenanceScreen)
     screen = pilot.app.screen
     assert isinstance(screen, MaintenanceScreen)
-    for _ in range(200):
-        if screen.kiosk_state is not None:
-            break
-        await pilot.pause(0.02)
+    await wait_until(pilot, lambda: screen.kiosk_state is not None)
     return screen
+
+
+def _out_of_service(screen: MaintenanceScreen) -> bool:
+    state = screen.kiosk_state
+    return state is not None and state.readiness.maintenance
 
 
 async def pinned_disk(pilot: Pilot[Any], screen: MaintenanceScreen) -> None:
@@ -320,11 +325,7 @@ def test_maintenance(snap_compare: Compare, kiosk: Kiosk, size: Size) -> None:
         screen = await logged_in(pilot)
         await pilot.press("i")
         await settle(pilot)
-        for _ in range(200):
-            if not screen.busy and screen.kiosk_state is not None:
-                break
-            await pilot.pause(0.02)
-        await settle(pilot)
+        await wait_until(pilot, lambda: not screen.busy and screen.kiosk_state is not None)
         await pinned_disk(pilot, screen)
 
     snap(snap_compare, kiosk.app(), size, run, MaintenanceScreen)
@@ -335,12 +336,7 @@ def test_maintenance_out_of_service(snap_compare: Compare, kiosk: Kiosk, size: S
     async def run(pilot: Pilot[Any]) -> None:
         screen = await logged_in(pilot)
         await pilot.press("o")
-        for _ in range(200):
-            state = screen.kiosk_state
-            if state is not None and state.readiness.maintenance:
-                break
-            await pilot.pause(0.02)
-        await settle(pilot)
+        await wait_until(pilot, lambda: _out_of_service(screen))
         await pinned_disk(pilot, screen)
 
     snap(snap_compare, kiosk.app(), size, run, MaintenanceScreen)
