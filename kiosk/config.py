@@ -4,6 +4,7 @@ Relative paths in the file are taken relative to the file itself, so a
 configuration and its cache can travel together (the demo relies on it).
 """
 
+import errno
 import os
 import socket
 import tomllib
@@ -11,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Literal, NamedTuple, get_args
 
 from kiosk.errors import ConfigError
 from kiosk.i18n import msg
@@ -27,6 +28,37 @@ _SECOND = timedelta(seconds=1)
 _HOUR = timedelta(hours=1)
 MIN_IDLE_SECONDS = 15
 """Below this a member cannot read the status screen before it is wiped."""
+MAX_FILE_BYTES = 1 << 20
+"""A configuration is a few dozen lines; more is the wrong file (or ``/dev/zero``)."""
+
+
+class Range(NamedTuple):
+    """The whole numbers a setting accepts, both ends included."""
+
+    minimum: int
+    maximum: int
+
+
+_WEEK_MINUTES = 7 * 24 * 60
+_HOUR_SECONDS = 60 * 60
+RANGES: Mapping[str, Range] = {
+    "feed.sync_interval_minutes": Range(1, _WEEK_MINUTES),
+    "screen.idle_timeout_seconds": Range(MIN_IDLE_SECONDS, _HOUR_SECONDS),
+    "screen.warn_staleness_hours": Range(1, 30 * 24),
+    "screen.max_staleness_days": Range(1, 365),
+    "limits.failed_verifications": Range(1, 100),
+    "limits.nik_lockout_minutes": Range(1, _WEEK_MINUTES),
+    "limits.lookups_per_minute": Range(1, 1000),
+    "limits.free_invalid_niks": Range(1, 100),
+    "limits.max_invalid_wait_seconds": Range(2, _HOUR_SECONDS),
+    "limits.pin_attempts": Range(1, 100),
+    "limits.pin_lockout_minutes": Range(1, _WEEK_MINUTES),
+    "limits.staff_idle_seconds": Range(MIN_IDLE_SECONDS, _HOUR_SECONDS),
+    "audit.retention_days": Range(1, 3650),
+}
+"""Every whole-number setting by its dotted name. The maxima are far beyond what an operator
+means and far below what date arithmetic survives: a mistyped lockout of a billion minutes
+is refused here rather than crashing the member screen when it is added to the clock."""
 
 
 @dataclass(frozen=True)
@@ -103,15 +135,30 @@ def config_path(explicit: str | None, environ: Mapping[str, str]) -> Path:
 
 
 def load_config(path: Path) -> Config:
+    """The settings in ``path``; whatever the file holds, the only error is a ConfigError."""
     try:
         with path.open("rb") as handle:
-            raw = tomllib.load(handle)
+            data = handle.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise ConfigError(msg("config.missing", path=path, env=ENV_VAR)) from None
     except OSError as exc:
         raise ConfigError(msg("config.unreadable", path=path, reason=exc.strerror)) from None
+    except ValueError as exc:  # a NUL in the path, or a character the locale cannot encode
+        raise ConfigError(msg("config.unreadable", path=path, reason=str(exc))) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ConfigError(msg("config.too_large", path=path, kib=MAX_FILE_BYTES >> 10))
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(msg("config.not_utf8", path=path, offset=exc.start)) from None
+    try:
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(msg("config.syntax", path=path, reason=str(exc))) from None
+    except ValueError:  # tomllib's only other one: int() refuses more than 4300 digits
+        raise ConfigError(msg("config.long_number", path=path)) from None
+    except RecursionError:  # tomllib parses nested arrays and inline tables recursively
+        raise ConfigError(msg("config.too_deep", path=path)) from None
     return _parse(raw, path)
 
 
@@ -126,26 +173,24 @@ def _parse(raw: dict[str, object], path: Path) -> Config:
     screen = _screen_settings(top.table("screen"))
     limits = _limits(top.table("limits"))
     audit = top.table("audit")
-    retention = audit.integer("retention_days", Config.audit_retention.days, minimum=1)
+    retention = audit.integer("retention_days", Config.audit_retention.days)
     audit.done()
     state = top.table("state")
-    state_path = state.string("path", "")
+    state_path = state.optional_path("path")
     state.done()
     top.done()
-    cache_path = cache.string("path", "/var/lib/kiosk/cache.db")
-    key_file = keys.string("master_key_file", "")
+    cache_path = cache.path("path", "/var/lib/kiosk/cache.db")
+    key_file = keys.optional_path("master_key_file")
     source = feed.string("source", "").strip()
     if source and "://" not in source:
-        source = str(_resolve(path.parent, source))
+        source = str(feed.resolve("source", source))
     settings = FeedSettings(
         source=source,
-        trust_dir=_resolve(path.parent, feed.string("trust_dir", "/etc/kiosk/trust")),
-        work_dir=_resolve(path.parent, feed.string("work_dir", "/var/lib/kiosk/feed")),
+        trust_dir=feed.path("trust_dir", "/etc/kiosk/trust"),
+        work_dir=feed.path("work_dir", "/var/lib/kiosk/feed"),
         sync_interval=timedelta(
             minutes=feed.integer(
-                "sync_interval_minutes",
-                FeedSettings.sync_interval // timedelta(minutes=1),
-                minimum=1,
+                "sync_interval_minutes", FeedSettings.sync_interval // timedelta(minutes=1)
             )
         ),
     )
@@ -154,23 +199,21 @@ def _parse(raw: dict[str, object], path: Path) -> Config:
     return Config(
         path=path,
         kiosk_id=kiosk_id,
-        cache_path=_resolve(path.parent, cache_path),
-        master_key_file=_resolve(path.parent, key_file) if key_file else None,
+        cache_path=cache_path,
+        master_key_file=key_file,
         feed=settings,
         screen=screen,
         limits=limits,
         audit_retention=timedelta(days=retention),
-        state_path=_resolve(path.parent, state_path) if state_path else None,
+        state_path=state_path,
     )
 
 
 def _screen_settings(table: "_Reader") -> ScreenSettings:
     default = ScreenSettings()
-    idle = table.integer(
-        "idle_timeout_seconds", default.idle_timeout // _SECOND, minimum=MIN_IDLE_SECONDS
-    )
-    warn = table.integer("warn_staleness_hours", default.warn_staleness // _HOUR, minimum=1)
-    most = table.integer("max_staleness_days", default.max_staleness.days, minimum=1)
+    idle = table.integer("idle_timeout_seconds", default.idle_timeout // _SECOND)
+    warn = table.integer("warn_staleness_hours", default.warn_staleness // _HOUR)
+    most = table.integer("max_staleness_days", default.max_staleness.days)
     qr_mode = _QR_SETTINGS[table.choice("qr_mode", default.qr_mode, tuple(_QR_SETTINGS))]
     table.done()
     return ScreenSettings(
@@ -185,33 +228,20 @@ def _limits(table: "_Reader") -> Limits:
     default = Limits()
     minute = timedelta(minutes=1)
     limits = Limits(
-        failed_verifications=table.integer(
-            "failed_verifications", default.failed_verifications, minimum=1
-        ),
-        nik_lockout=table.integer("nik_lockout_minutes", default.nik_lockout // minute, minimum=1)
-        * minute,
-        lookups_per_minute=table.integer(
-            "lookups_per_minute", default.lookups_per_minute, minimum=1
-        ),
-        free_invalid_niks=table.integer("free_invalid_niks", default.free_invalid_niks, minimum=1),
+        failed_verifications=table.integer("failed_verifications", default.failed_verifications),
+        nik_lockout=table.integer("nik_lockout_minutes", default.nik_lockout // minute) * minute,
+        lookups_per_minute=table.integer("lookups_per_minute", default.lookups_per_minute),
+        free_invalid_niks=table.integer("free_invalid_niks", default.free_invalid_niks),
         max_invalid_wait=table.integer(
-            "max_invalid_wait_seconds", default.max_invalid_wait // _SECOND, minimum=2
+            "max_invalid_wait_seconds", default.max_invalid_wait // _SECOND
         )
         * _SECOND,
-        pin_attempts=table.integer("pin_attempts", default.pin_attempts, minimum=1),
-        pin_lockout=table.integer("pin_lockout_minutes", default.pin_lockout // minute, minimum=1)
-        * minute,
-        staff_idle=table.integer(
-            "staff_idle_seconds", default.staff_idle // _SECOND, minimum=MIN_IDLE_SECONDS
-        )
-        * _SECOND,
+        pin_attempts=table.integer("pin_attempts", default.pin_attempts),
+        pin_lockout=table.integer("pin_lockout_minutes", default.pin_lockout // minute) * minute,
+        staff_idle=table.integer("staff_idle_seconds", default.staff_idle // _SECOND) * _SECOND,
     )
     table.done()
     return limits
-
-
-def _resolve(base: Path, value: str) -> Path:
-    return (base / os.path.expanduser(value)).resolve()
 
 
 class _Reader:
@@ -231,13 +261,51 @@ class _Reader:
             raise ConfigError(msg("config.not_text", path=self._path, key=self._name(key)))
         return value
 
-    def integer(self, key: str, default: int, *, minimum: int) -> int:
+    def integer(self, key: str, default: int) -> int:
+        """A whole number within the setting's :data:`RANGES` entry."""
+        name = self._name(key)
+        minimum, maximum = RANGES[name]
         value = self._table.pop(key, default)
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
             raise ConfigError(
-                msg("config.not_count", path=self._path, key=self._name(key), minimum=minimum)
+                msg("config.not_count", path=self._path, key=name, minimum=minimum, maximum=maximum)
             )
         return value
+
+    def path(self, key: str, default: str) -> Path:
+        return self.resolve(key, self.string(key, default))
+
+    def optional_path(self, key: str) -> Path | None:
+        """``None`` when the setting is absent or empty."""
+        value = self.string(key, "")
+        return self.resolve(key, value) if value else None
+
+    def resolve(self, key: str, value: str) -> Path:
+        """``value`` as an absolute path, relative ones taken from the file's directory.
+
+        Refused are only paths that no use could open: a NUL, a ``~user`` with no
+        home, a name too long, a symbolic link loop. A missing file or a denied
+        directory is left to ``kiosk doctor`` and the screens to explain.
+        """
+        name = self._name(key)
+        if "\0" in value:
+            raise ConfigError(msg("config.path_nul", path=self._path, key=name))
+        expanded = os.path.expanduser(value)
+        if expanded.startswith("~"):
+            home = expanded.split("/", 1)[0]
+            raise ConfigError(msg("config.path_home", path=self._path, key=name, home=home))
+        try:
+            resolved = (self._path.parent / expanded).resolve()
+            _probe(resolved)
+        except RuntimeError:  # how Python 3.11 and 3.12 report a symbolic link loop
+            reason = os.strerror(errno.ELOOP)
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+        except ValueError as exc:  # a character the file system's encoding (the locale's) lacks
+            reason = str(exc)
+        else:
+            return resolved
+        raise ConfigError(msg("config.path_unusable", path=self._path, key=name, reason=reason))
 
     def choice(self, key: str, default: str, choices: tuple[str, ...]) -> str:
         value = self.string(key, default)
@@ -262,3 +330,12 @@ class _Reader:
         if self._table:
             unknown = ", ".join(self._name(key) for key in sorted(self._table))
             raise ConfigError(msg("config.unknown", path=self._path, keys=unknown))
+
+
+def _probe(path: Path) -> None:
+    """Raise what every later use of ``path`` would raise; other errors may pass with time."""
+    try:
+        path.stat()
+    except OSError as exc:
+        if exc.errno in (errno.ENAMETOOLONG, errno.ELOOP):
+            raise
