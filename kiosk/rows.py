@@ -7,11 +7,13 @@ value may be a NIK, a name or a balance.
 """
 
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from contextlib import suppress
 from datetime import date, datetime
 from enum import StrEnum
-from typing import TypeVar
+from types import MappingProxyType
+from typing import Final, TypeVar
 
 from kiosk.errors import InvalidInputError
 from kiosk.i18n import Message, msg
@@ -37,6 +39,18 @@ COLUMNS: tuple[str, ...] = (
     "deleted",
 )
 _COLUMN_SET = frozenset(COLUMNS)
+TEXT_LIMITS: Final[Mapping[str, int]] = MappingProxyType(
+    {"name": 69, "mother_name": 60, "employer_name": 100, "status_reason": 120}
+)
+"""The most UTF-8 bytes each free-text column holds; every other column has a fixed form.
+
+Bytes, because the card counts bytes: with a 69-byte name the largest card (a
+KPJ of 2**32 or more, JP and JKP) is 279 characters, the most QR version 8 holds
+at error correction L, and a larger code does not fit the kiosk's screen
+(``kiosk.qr.MAX_SCREEN_VERSION``). The mother's name stays within the 60 letters
+the kiosk's entry takes, so every member can type it; a plain letter is one
+byte, a letter with an accent two or three.
+"""
 _PROGRAMS = {program.value: program for program in Program}
 
 _EMPLOYED = frozenset({Segment.PU, Segment.JAKON})
@@ -55,9 +69,12 @@ _DATETIME = re.compile(
 )
 _NPP = re.compile(r"\d{8}", re.ASCII)
 _DIGITS = re.compile(r"\d+", re.ASCII)
-# Control characters could drive the kiosk's terminal, lone surrogates cannot be
-# encoded for storage, and bidirectional overrides make text read other than it is.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+"""Control characters could drive the kiosk's terminal; format characters (zero-width
+spaces and joiners, direction marks and overrides, the soft hyphen, tags) are
+invisible and make two names that look alike differ; lone surrogates cannot be
+encoded for storage; private-use and unassigned characters show as nothing or a
+box; line and paragraph separators break the screen's layout."""
 
 _E = TypeVar("_E", bound=StrEnum)
 
@@ -145,9 +162,24 @@ def _text(row: Mapping[str, object], column: str) -> str:
         return ""
     if not isinstance(value, str):
         raise _error(column, "text")
-    if _UNSAFE.search(value):
+    if _unsafe(value):
         raise _error(column, "unsafe_text")
-    return value.strip()
+    text = value.strip()
+    limit = TEXT_LIMITS.get(column)
+    if limit is not None and len(text.encode()) > limit:
+        raise _error(column, "too_long", limit=limit)
+    return text
+
+
+def _unsafe(text: str) -> bool:
+    """Whether ``text`` holds a character of one of :data:`_UNSAFE_CATEGORIES`.
+
+    ``str.isprintable`` is false for all of them (and for spaces other than
+    U+0020, which may stay), so ordinary text is passed at C speed.
+    """
+    return not text.isprintable() and any(
+        unicodedata.category(char) in _UNSAFE_CATEGORIES for char in text
+    )
 
 
 def _required_text(row: Mapping[str, object], column: str, *, allow_empty: bool) -> str:

@@ -164,3 +164,131 @@ def test_a_state_written_under_another_fleet_key_is_one_sentence(site: Site) -> 
     assert (code, out) == (1, "")
     assert "another fleet key" in err
     assert "Traceback" not in err
+
+
+def test_overlong_and_invisible_text_is_refused_by_line_and_column(site: Site) -> None:
+    rows = site.rows()
+    marker = "Rahasia"
+    rows[0] = {**rows[0], "name": marker * 715}  # 5,005 characters
+    rows[1] = {**rows[1], "name": marker * 14_286}  # 100,002 characters
+    rows[2] = {**rows[2], "name": f"Siti\u200b{marker}"}
+    rows[3] = {**rows[3], "mother_name": f"{marker}\u00ad"}
+    rows[5] = {**rows[5], "status_reason": f"{marker}\U000e0041"}
+    rows[6] = {**rows[6], "segment": "PU", "npp": "12345678", "employer_name": "PT " * 40}
+    write_members(site.members_file, rows)
+    before = listing(site)
+    code, out, err = publish_cli(site, site.members_file)
+    assert (code, out) == (2, "")
+    lines = err.strip().splitlines()
+    assert [line.split(": ", 2)[:2] for line in lines[:-1]] == [
+        ["line 2", "name"],
+        ["line 3", "name"],
+        ["line 4", "name"],
+        ["line 5", "mother_name"],
+        ["line 7", "status_reason"],
+        ["line 8", "employer_name"],
+    ]
+    assert "at most 69 bytes" in lines[0]
+    assert "invisible characters" in lines[2]
+    assert "6 rows are invalid; nothing was published" in lines[-1]
+    assert marker not in err
+    assert listing(site) == before
+
+
+def test_a_csv_row_with_too_many_fields_is_named_by_line(site: Site) -> None:
+    text = site.members_file.read_text(encoding="utf-8").splitlines()
+    text[3] += ",extra"
+    site.members_file.write_text("\n".join(text) + "\n", encoding="utf-8")
+    code, _, err = publish_cli(site, site.members_file)
+    assert code == 2
+    assert "line 4: -: " in err
+    assert "(16 columns)" in err
+    assert "Traceback" not in err
+
+
+def cli(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(argv), environ={})
+    return code, out.getvalue(), err.getvalue()
+
+
+def restore(backup: Path, site: Site, *parts: str) -> None:
+    """Put ``parts`` of the feed directory (all of it when none) back as the backup holds them."""
+    for part in parts or ("",):
+        shutil.rmtree(site.feed.root / part)
+        shutil.copytree(backup / part, site.feed.root / part)
+
+
+def test_a_feed_forked_by_a_restored_backup_recovers_for_every_kiosk(
+    site: Site, tmp_path: Path
+) -> None:
+    """The whole feed directory, keys and high-water mark included, comes back from a backup.
+
+    Nothing left on the central side remembers what was lost, so the restored
+    feed signs its next versions again; the recovery numbers everything past it.
+    """
+    now = datetime.now(UTC)
+    rows = site.rows()
+    backup = tmp_path / "backup"
+    shutil.copytree(site.feed.root, backup)
+    lost = changed(rows, 2)
+    site.publish(lost, now=now + timedelta(minutes=1))
+    assert site.sync()[0] == 0
+    seen = (site.feed.metadata / "timestamp.json").read_bytes()
+    assert site.contents() == expected_contents(lost)
+
+    restore(backup, site)
+    genuine = changed(rows, 3)
+    assert site.publish(genuine, now=now + timedelta(minutes=2)).sequence == 2
+    forked = (site.feed.metadata / "timestamp.json").read_bytes()
+    assert forked != seen
+    assert json.loads(forked)["signed"]["version"] == json.loads(seen)["signed"]["version"]
+    site.sync()
+    assert site.contents() == expected_contents(lost), "the kiosk still holds the lost history"
+
+    code, out, err = publish_cli(site, site.members_file, "--recover")
+    assert code == 0, err
+    assert "Published snapshot 1003: 0 stored, 0 removed" in out
+    code, out, err = site.sync()
+    assert code == 0, err
+    assert "snapshot 1003" in out
+    assert site.contents() == expected_contents(genuine)
+    following = changed(rows, 4)
+    assert site.publish(following, now=now + timedelta(minutes=3)).sequence == 1004
+    assert site.sync()[0] == 0
+    assert site.contents() == expected_contents(following)
+
+
+def test_a_restore_that_leaves_the_keys_is_refused_until_recovered(
+    site: Site, tmp_path: Path
+) -> None:
+    """The keys directory, with its high-water mark, outlives the restored repository and state."""
+    now = datetime.now(UTC)
+    rows = site.rows()
+    backup = tmp_path / "backup"
+    shutil.copytree(site.feed.root, backup)
+    for count in (2, 3):
+        site.publish(changed(rows, count), now=now + timedelta(minutes=count))
+    assert site.sync()[0] == 0
+    restore(backup, site, "repository", "central")
+    before = listing(site)
+
+    genuine = changed(rows, 5)
+    write_members(site.members_file, genuine)
+    code, out, err = publish_cli(site, site.members_file)
+    assert (code, out) == (1, "")
+    assert "restored from a backup" in err
+    assert "--recover" in err
+    code, _, err = cli("central", "refresh", "--dir", str(site.feed.root))
+    assert code == 1
+    assert "restored from a backup" in err
+    assert listing(site) == before
+
+    code, out, err = publish_cli(site, site.members_file, "--recover")
+    assert code == 0, err
+    assert "Published snapshot 1004" in out
+    assert site.sync()[0] == 0
+    assert site.contents() == expected_contents(genuine)
+    code, out, _ = cli("central", "refresh", "--dir", str(site.feed.root))
+    assert (code, out.splitlines()[0]) == (0, "Re-signed: nothing was due.")

@@ -5,6 +5,7 @@ import http.client
 import json
 import logging
 import re
+import shutil
 import stat
 import threading
 import time
@@ -29,7 +30,7 @@ from kiosk.central.repository import (
 )
 from kiosk.central.serve import FeedServer, make_server
 from kiosk.cli import main
-from kiosk.errors import InvalidInputError, KeyMaterialError
+from kiosk.errors import InvalidInputError, KeyMaterialError, KioskError
 from kiosk.keys import read_key_file
 
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
@@ -432,3 +433,130 @@ def test_cli_serve_until_interrupted(
     helper.join()
     assert code == 0
     assert fetched == [(200, live_layout.trusted_root.read_bytes())]
+
+
+def high_water(layout: FeedLayout) -> dict[str, int]:
+    marks: dict[str, int] = json.loads(layout.high_water.read_bytes())
+    return marks
+
+
+def metadata_files(layout: FeedLayout) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in layout.metadata.iterdir()}
+
+
+def test_init_saves_the_versions_it_signs_with_the_keys(layout: FeedLayout) -> None:
+    assert layout.high_water.parent == layout.keys
+    assert mode(layout.high_water) == 0o600
+    assert high_water(layout) == {**dict.fromkeys(ROLES, 1), "served": 1}
+
+
+def test_a_version_saved_before_a_failed_signing_is_never_signed_again(
+    layout: FeedLayout, tmp_path: Path
+) -> None:
+    """The publisher stops after signing targets and snapshot 2, before timestamp.json."""
+    repository = FeedRepository.open(layout.root)
+    timestamp = layout.metadata / "timestamp.json"
+    kept = timestamp.read_bytes()
+    timestamp.unlink()
+    timestamp.mkdir()  # the rename onto it fails, as a crash would stop it
+    with pytest.raises(KioskError):
+        repository.publish([("a.bin", source(tmp_path, "a", b"first"), {})], [], NOW)
+    timestamp.rmdir()
+    timestamp.write_bytes(kept)
+    signed_before = metadata_files(layout)
+    assert {"2.targets.json", "2.snapshot.json"} <= set(signed_before)
+    assert high_water(layout) == {
+        "root": 1,
+        "targets": 2,
+        "snapshot": 2,
+        "timestamp": 2,
+        "served": 1,
+    }
+
+    reopened = FeedRepository.open(layout.root)
+    reopened.publish([("b.bin", source(tmp_path, "b", b"other"), {})], [], NOW + timedelta(hours=1))
+    assert reopened.versions() == {"root": 1, "targets": 3, "snapshot": 3, "timestamp": 3}
+    after = metadata_files(layout)
+    rewritten = [
+        name
+        for name, data in signed_before.items()
+        if name != "timestamp.json" and after.get(name, data) != data
+    ]
+    assert rewritten == []
+
+
+def test_metadata_restored_from_a_backup_is_refused_and_nothing_is_signed(
+    layout: FeedLayout, tmp_path: Path
+) -> None:
+    backup = tmp_path / "backup"
+    shutil.copytree(layout.metadata, backup)
+    repository = FeedRepository.open(layout.root)
+    for step in range(3):
+        repository.publish([("a.bin", source(tmp_path, "a", bytes([step])), {})], [], NOW)
+    lost = repository.versions()
+    shutil.rmtree(layout.metadata)
+    shutil.copytree(backup, layout.metadata)
+    restored = metadata_files(layout)
+
+    reopened = FeedRepository.open(layout.root)
+    later = NOW + timedelta(days=30)
+    with pytest.raises(KioskError) as raised:
+        reopened.publish([("a.bin", source(tmp_path, "a", b"after"), {})], [], later)
+    text = raised.value.message.text("en")
+    assert "restored from a backup" in text
+    assert f"timestamp version {lost['timestamp']}" in text
+    assert "--recover" in text
+    with pytest.raises(KioskError, match="restored from a backup"):
+        reopened.refresh(later)
+    assert metadata_files(layout) == restored
+
+    reopened.publish([("a.bin", source(tmp_path, "a", b"after"), {})], [], later, recover=True)
+    versions = reopened.versions()
+    assert versions["root"] == 1
+    for role in ("targets", "snapshot", "timestamp"):
+        assert versions[role] > int(later.timestamp()) > lost[role]
+    assert reopened.refresh(later + timedelta(days=1)) == ["timestamp"]
+
+
+def test_a_lost_root_is_never_signed_again(layout: FeedLayout, tmp_path: Path) -> None:
+    backup = tmp_path / "backup"
+    shutil.copytree(layout.metadata, backup)
+    repository = FeedRepository.open(layout.root)
+    renewal = NOW + timedelta(days=183)
+    assert repository.refresh(renewal) == list(ROLES)
+    lost_root = (layout.metadata / "2.root.json").read_bytes()
+    shutil.rmtree(layout.metadata)
+    shutil.copytree(backup, layout.metadata)
+
+    reopened = FeedRepository.open(layout.root)
+    reopened.publish([], [], renewal, recover=True)
+    with pytest.raises(KioskError) as raised:
+        reopened.refresh(renewal)
+    assert "2.root.json" in raised.value.message.text("en")
+    assert not (layout.metadata / "2.root.json").exists()
+
+    (layout.metadata / "2.root.json").write_bytes(lost_root)
+    reopened = FeedRepository.open(layout.root)
+    assert reopened.versions()["root"] == 2
+    assert reopened.refresh(renewal + timedelta(days=183)) == list(ROLES)
+    assert reopened.versions()["root"] == 3
+
+
+def test_a_damaged_high_water_mark_is_one_sentence(layout: FeedLayout) -> None:
+    for damage in (b"{not json", b'{"targets": -1}', b'{"targets": true}', b"[1, 2]"):
+        layout.high_water.write_bytes(damage)
+        with pytest.raises(InvalidInputError) as raised:
+            FeedRepository.open(layout.root)
+        text = raised.value.message.text("en")
+        assert str(layout.high_water) in text
+        assert "--recover" in text
+
+
+def test_a_feed_from_before_the_high_water_mark_starts_from_its_metadata(
+    layout: FeedLayout, tmp_path: Path
+) -> None:
+    layout.high_water.unlink()
+    repository = FeedRepository.open(layout.root)
+    repository.publish([("a.bin", source(tmp_path, "a", b"data"), {})], [], NOW)
+    assert repository.versions() == {"root": 1, "targets": 2, "snapshot": 2, "timestamp": 2}
+    assert high_water(layout) == {"targets": 2, "snapshot": 2, "timestamp": 2, "served": 2}

@@ -3,12 +3,16 @@
 import hmac
 from dataclasses import fields
 from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from kiosk.card import ISSUER, CardClaims, CardSigner
 from kiosk.errors import InvalidInputError
 from kiosk.member import Member, MembershipStatus, Period, Program, Segment
-from kiosk.rows import COLUMNS, InvalidRowError, parse_member_row
+from kiosk.qr import MAX_SCREEN_VERSION, encode_qr
+from kiosk.rows import COLUMNS, TEXT_LIMITS, InvalidRowError, parse_member_row
 
 TODAY = date(2026, 11, 24)
 KEY = b"k" * 32
@@ -234,6 +238,7 @@ def test_a_nik_problem_is_named_by_its_code() -> None:
         ("status", "AKTIF-SEMENTARA"),
         ("status_reason", "Berhenti bekerja\x1b"),
         ("employer_name", "PT Rahasia Jaya\x1b"),
+        ("mother_name", "Siti\u200bRahasia"),
         ("npp", "1234567"),
         ("jht_balance", "98765432109876543210"),
         ("jht_as_of", "2026-11-31"),
@@ -271,3 +276,102 @@ def test_a_renamed_column_is_named_both_ways() -> None:
         parse_member_row(row, digest, TODAY)
     assert caught.value.message.key == "row.columns_mismatch"
     assert caught.value.message.params == {"missing": "name", "extra": "nama"}
+
+
+INVISIBLE = {
+    "zero-width space": "\u200b",
+    "zero-width joiner": "\u200d",
+    "word joiner": "\u2060",
+    "byte order mark": "\ufeff",
+    "soft hyphen": "\u00ad",
+    "tag latin capital a": "\U000e0041",
+    "interlinear annotation anchor": "\ufff9",
+    "interlinear annotation separator": "\ufffa",
+    "interlinear annotation terminator": "\ufffb",
+    "left-to-right mark": "\u200e",
+    "right-to-left mark": "\u200f",
+    "arabic letter mark": "\u061c",
+    "line separator": "\u2028",
+    "private use": "\ue000",
+    "unassigned": "\U000e0080",
+}
+FREE_TEXT = ("name", "mother_name", "employer_name", "status_reason")
+
+
+@pytest.mark.parametrize("column", FREE_TEXT)
+@pytest.mark.parametrize("char", INVISIBLE.values(), ids=INVISIBLE.keys())
+def test_invisible_characters_are_refused_in_every_free_text_column(column: str, char: str) -> None:
+    error = refusal(**{column: f"Siti{char}Rahayu"})
+    assert (error.column, error.message.key) == (column, "row.unsafe_text")
+    assert char not in str(error.message.params)
+
+
+def test_visible_letters_marks_and_spaces_stay() -> None:
+    """Combining accents, a no-break space and non-Latin letters are text, not tricks."""
+    name = "Nur\u0301aini\u00a0Ḥusain 王 Ñ"
+    assert parse(name=name).name == name
+
+
+def test_free_text_columns_are_exactly_the_bounded_ones() -> None:
+    assert set(TEXT_LIMITS) == set(FREE_TEXT)
+
+
+@pytest.mark.parametrize(("column", "limit"), TEXT_LIMITS.items())
+def test_each_free_text_column_holds_its_limit_in_utf8_bytes(column: str, limit: int) -> None:
+    accented = "ā" * (limit // 2)
+    for fits in ("A" * limit, accented + "A" * (limit % 2)):
+        parse(**{column: fits})
+    for longer in ("A" * (limit + 1), accented + "ā"):
+        error = refusal(**{column: longer})
+        assert (error.column, error.message.key) == (column, "row.too_long")
+        assert error.message.params == {"column": column, "limit": limit}
+        assert f"{limit} bytes" in error.message.text("en")
+
+
+@pytest.mark.parametrize("length", [5_000, 100_000])
+def test_a_name_of_thousands_of_characters_is_refused_without_its_value(length: int) -> None:
+    value = ("Siti Rahasia " * length)[:length]
+    error = refusal(name=value)
+    assert (error.column, error.message.key) == ("name", "row.too_long")
+    shown = f"{error} {error.message.text('id')} {error.message.text('en')} {error.message.params}"
+    assert "Rahasia" not in shown
+
+
+def test_the_outer_spaces_do_not_count() -> None:
+    assert parse(name=f"  {'A' * TEXT_LIMITS['name']}  ").name == "A" * TEXT_LIMITS["name"]
+
+
+def test_a_name_at_the_limit_keeps_the_largest_card_on_the_screen() -> None:
+    """The largest card: an 11-digit KPJ above 2**32 and every programme (a bitmask of 24+)."""
+    signer = CardSigner(Ed25519PrivateKey.generate())
+    issued = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
+
+    def version(name: str) -> int:
+        claims = CardClaims(
+            issuer=ISSUER,
+            issued_at=issued,
+            expires_at=issued + timedelta(days=90),
+            kpj="99999999999",
+            name=name,
+            status=MembershipStatus.AKTIF,
+            programs=frozenset(Program),
+        )
+        return encode_qr(signer.sign(claims)).version
+
+    limit = TEXT_LIMITS["name"]
+    assert version("A" * limit) == MAX_SCREEN_VERSION
+    assert version("ṣ" * (limit // 3)) == MAX_SCREEN_VERSION
+    assert version("A" * (limit + 1)) > MAX_SCREEN_VERSION
+
+
+def test_every_mother_s_name_allowed_can_be_typed_at_the_kiosk() -> None:
+    from screens.verify import MAX_NAME
+
+    assert TEXT_LIMITS["mother_name"] <= MAX_NAME
+
+
+def test_the_readme_states_each_limit() -> None:
+    readme = " ".join((Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8").split())
+    assert [
+        column for column, limit in TEXT_LIMITS.items() if f"`{column}` {limit}" not in readme
+    ] == []

@@ -11,6 +11,10 @@ A publish reads the whole file first: any bad row means nothing is published
 row's member), and a file that changes nothing publishes nothing.
 The state commits only after the feed's timestamp.json names the new bundle;
 a crash in between is detected on the next run, which then asks for ``--full``.
+
+After a backup of the feed is restored, kiosks may hold versions and bundles
+the restored feed never heard of; ``recover`` publishes a snapshot numbered
+past all of them (see :data:`RECOVERY_GAP` and ``FeedRepository.publish``).
 """
 
 import csv
@@ -49,6 +53,13 @@ CARD_RENEWAL = timedelta(days=30)
 """A card this close to its expiry is signed again by the next publish."""
 MAX_REPORTED = 50
 """Bad rows listed one by one; the rest are only counted."""
+RECOVERY_GAP = 1000
+"""How far past the newest sequence it knows of a recovery numbers its snapshot.
+
+The high-water mark knows every sequence published, unless the backup brought
+an old copy of it back too; the gap then still covers up to this many lost
+publishes. A kiosk looks each number in the gap up once, in well under a second.
+"""
 _NONCE = 12
 _U16 = struct.Struct(">H")
 
@@ -88,14 +99,23 @@ def publish(
     *,
     full: bool = False,
     skip_invalid: bool = False,
+    recover: bool = False,
     now: datetime,
 ) -> PublishResult:
+    """``recover``, after restoring a backup of the feed, implies ``full``."""
     repository = FeedRepository.open(directory)
+    if not recover:
+        repository.check_not_restored()
+    full = full or recover
     layout = repository.layout
     fleet_key = read_key_file(layout.fleet_key).secret
     signer = CardSigner(load_card_private_key(layout.card_private_key))
     with _lock(layout), _State.open(layout, fleet_key) as state:
         _check_in_step(state, repository, full)
+        if recover:
+            # Past any sequence a kiosk may hold, even one the restored state never saw.
+            known = max(state.sequence or 0, repository.high_water["sequence"])
+            state.sequence = known + RECOVERY_GAP
         changes = _Changes(state, signer, now)
         changes.read(members_file)
         if changes.problems_count and not skip_invalid:
@@ -143,7 +163,13 @@ def publish(
             "records": records,
         }
         pruned = _superseded(repository) if kind is BundleKind.SNAPSHOT else []
-        repository.publish([(name, path, custom), (INDEX_TARGET, index_path, index)], pruned, now)
+        repository.high_water.raise_to(sequence=sequence)
+        repository.publish(
+            [(name, path, custom), (INDEX_TARGET, index_path, index)],
+            pruned,
+            now,
+            recover=recover,
+        )
         state.commit(sequence, new_state, snapshot)
         path.unlink()
         index_path.unlink()

@@ -4,14 +4,16 @@ The kiosk trusts only metadata signed by the keys named in its pinned root, so
 everything here is about producing that metadata correctly: consistent
 snapshots (a kiosk never mixes two states), a new version for every change (no
 rollback), an expiry on every role (no freeze) and timestamp.json written last,
-so a crash at any instant leaves the previous state in force.
+so a crash at any instant leaves the previous state in force. No version is
+ever signed twice, not even after a backup is restored: see :class:`HighWater`.
 
 Layout of a feed directory::
 
     repository/   served as is (web server, object store, USB stick)
       metadata/   N.root.json, N.targets.json, N.snapshot.json, timestamp.json
       targets/    <sha256>.<name>
-    keys/         the four role keys, the card key and the fleet data key (private)
+    keys/         the four role keys, the card key, the fleet data key (private)
+                  and high-water.json, the highest versions signed
     trust/        what each kiosk needs: root.json, card-public.pem, fleet.key
     central/      the publisher's own state
 
@@ -22,6 +24,7 @@ renews roots with the same keys.
 """
 
 import hashlib
+import json
 import logging
 import os
 import re
@@ -155,6 +158,56 @@ class FeedLayout:
         """The private signing key of a top-level role."""
         return self.keys / f"{role}.pem"
 
+    @property
+    def high_water(self) -> Path:
+        return self.keys / "high-water.json"
+
+
+class HighWater:
+    """The highest numbers this feed has used, each saved (fsynced) before it is used.
+
+    The metadata cannot tell them: a backup restored over ``repository/`` looks
+    whole, only older, and signing its next versions again would hand kiosks
+    that saw the lost ones two different files under one version. So every
+    role's version is saved here before it is signed, ``served`` once a
+    timestamp is in place for kiosks to fetch, and ``sequence`` before the
+    publisher lists a bundle. It lives with the keys, which change only at
+    ``init``: a restore of the feed's state need not touch that directory.
+    """
+
+    def __init__(self, path: Path, marks: Mapping[str, int]) -> None:
+        self._path = path
+        self._marks = dict(marks)
+
+    @classmethod
+    def load(cls, path: Path) -> "HighWater":
+        """A feed made before this file existed starts with no marks: its metadata is all it has."""
+        try:
+            marks = json.loads(path.read_bytes())
+        except FileNotFoundError:
+            return cls(path, {})
+        except (OSError, ValueError):
+            marks = None
+        if not isinstance(marks, dict) or not all(
+            type(value) is int and value >= 0 for value in marks.values()
+        ):
+            raise InvalidInputError(msg("central.high_water_damaged", path=path))
+        return cls(path, marks)
+
+    def __getitem__(self, name: str) -> int:
+        return self._marks.get(name, 0)
+
+    def highest(self) -> int:
+        return max(self._marks.values(), default=0)
+
+    def raise_to(self, **marks: int) -> None:
+        """Save ``marks`` durably, never lowering one, before the caller signs or lists them."""
+        for name, value in marks.items():
+            self._marks[name] = max(self[name], value)
+        data = json.dumps(self._marks, sort_keys=True).encode() + b"\n"
+        with _file_errors(self._path):
+            _write_atomic(self._path, data, 0o600)
+
 
 def init_feed(
     directory: Path, now: datetime, lifetimes: Lifetimes = DEFAULT_LIFETIMES
@@ -189,10 +242,12 @@ def init_feed(
         root = Root(expires=now + lifetimes.root, consistent_snapshot=True)
         for role, signer in signers.items():
             root.add_key(signer.public_key, role)
+        high_water = HighWater(layout.high_water, {})
         # Placeholders: with first_version, _advance signs version 1 of each role.
         repository = FeedRepository(
-            layout, lifetimes, signers, root, Targets(), Snapshot(), Timestamp()
+            layout, lifetimes, signers, root, Targets(), Snapshot(), Timestamp(), high_water
         )
+        high_water.raise_to(root=1)
         root_bytes = repository._write(root, "1.root.json")
         _write_atomic(layout.trusted_root, root_bytes, 0o644)
         repository._advance(now, {}, _CHAIN, first_version=True)
@@ -211,9 +266,11 @@ class FeedRepository:
         targets: Targets,
         snapshot: Snapshot,
         timestamp: Timestamp,
+        high_water: HighWater,
     ) -> None:
         self.layout = layout
         self.lifetimes = lifetimes
+        self.high_water = high_water
         self._signers = dict(signers)
         self._root = root
         self._targets = targets
@@ -238,7 +295,8 @@ class FeedRepository:
             raise InvalidInputError(msg("central.damaged", path=snapshot_path))
         targets_version = snapshot.meta[_TARGETS_JSON].version
         targets = _load(layout.metadata / f"{targets_version}.targets.json", Targets, root)
-        return cls(layout, lifetimes, signers, root, targets, snapshot, timestamp)
+        high_water = HighWater.load(layout.high_water)
+        return cls(layout, lifetimes, signers, root, targets, snapshot, timestamp, high_water)
 
     def targets(self) -> dict[str, TargetFile]:
         """The current listing by name; ``TargetFile.custom`` is what was published with it."""
@@ -259,11 +317,26 @@ class FeedRepository:
         }
         return current[role]
 
+    def check_not_restored(self) -> None:
+        """Refuse to sign on top of metadata older than what kiosks may already hold."""
+        served = self.high_water["served"]
+        if served > self._timestamp.version:
+            raise KioskError(
+                msg(
+                    "central.restored",
+                    path=self.layout.root,
+                    served=served,
+                    version=self._timestamp.version,
+                )
+            )
+
     def publish(
         self,
         add: Sequence[tuple[str, Path, Mapping[str, object]]],
         remove: Sequence[str],
         now: datetime,
+        *,
+        recover: bool = False,
     ) -> None:
         """Add or replace targets and drop others, as one new feed state.
 
@@ -272,7 +345,11 @@ class FeedRepository:
         previous state. Afterwards target files no longer listed are deleted
         and old targets and snapshot versions pruned. Removing a name that is
         not listed is not an error, so a publisher can safely run again.
+        ``recover`` signs past every version this feed may ever have signed
+        (see :meth:`_past_everything`): the way on after a restored backup.
         """
+        if not recover:
+            self.check_not_restored()
         names = [name for name, _, _ in add]
         for name in (*names, *remove):
             _check_name(name)
@@ -285,8 +362,9 @@ class FeedRepository:
             listing[name] = self._store_target(name, source, customs[name])
         for name in remove:
             listing.pop(name, None)
+        past = self._past_everything(now) if recover else 0
         with _file_errors(self.layout.repository):
-            self._advance(now, listing, _CHAIN)
+            self._advance(now, listing, _CHAIN, past=past)
             self._prune()
 
     def refresh(self, now: datetime) -> list[str]:
@@ -297,6 +375,7 @@ class FeedRepository:
         feed. A root is renewed with the same keys as a new version, which
         kiosks fetch and verify against the root they hold.
         """
+        self.check_not_restored()
         due = {
             role for role in ROLES if self._role(role).expires - now <= self.lifetimes.of(role) / 2
         }
@@ -315,9 +394,27 @@ class FeedRepository:
             log.info("re-signed %s", ", ".join(renewed))
         return renewed
 
+    def _past_everything(self, now: datetime) -> int:
+        """A number above every version this feed can have signed, even those a backup forgot.
+
+        The seconds since the epoch: versions count up by one a signature, and
+        no feed signs once a second all its life. The high-water mark and the
+        current versions count too, in case the clock is wrong.
+        """
+        return max(int(now.timestamp()), self.high_water.highest(), *self.versions().values())
+
+    def _next_version(self, role: str, past: int) -> int:
+        """Above the current version, the high-water mark and ``past``: never one signed before."""
+        return max(self._role(role).version, self.high_water[role], past) + 1
+
     def _renew_root(self, now: datetime) -> None:
+        """Roots go one version at a time, as kiosks walk them, so a lost one cannot be skipped."""
+        version = self._root.version + 1
+        if version <= self.high_water[Root.type]:
+            raise KioskError(msg("central.root_lost", path=self.layout.metadata, version=version))
+        self.high_water.raise_to(root=version)
         root = Root(
-            version=self._root.version + 1,
+            version=version,
             expires=now + self.lifetimes.root,
             keys=self._root.keys,
             roles=self._root.roles,
@@ -331,20 +428,24 @@ class FeedRepository:
         now: datetime,
         listing: dict[str, TargetFile] | None,
         roles: Sequence[str],
+        *,
         first_version: bool = False,
+        past: int = 0,
     ) -> None:
         """Sign and write new versions of ``roles`` (a tail of targets, snapshot, timestamp).
 
-        ``listing`` None keeps the current targets. The in-memory state changes
-        only once timestamp.json is in place.
+        ``listing`` None keeps the current targets. The versions are saved as
+        the high-water mark before anything is signed; the in-memory state
+        changes only once timestamp.json is in place.
         """
-        step = 0 if first_version else 1
+        versions = {role: 1 if first_version else self._next_version(role, past) for role in roles}
+        self.high_water.raise_to(**versions)
         targets, snapshot = self._targets, self._snapshot
         targets_meta = snapshot.meta[_TARGETS_JSON] if snapshot.meta else MetaFile(1)
         snapshot_meta = self._timestamp.snapshot_meta
         if Targets.type in roles:
             targets = Targets(
-                version=targets.version + step,
+                version=versions[Targets.type],
                 expires=now + self.lifetimes.targets,
                 targets=self.targets() if listing is None else listing,
             )
@@ -352,19 +453,20 @@ class FeedRepository:
             targets_meta = MetaFile.from_data(targets.version, data, [_HASH])
         if Snapshot.type in roles:
             snapshot = Snapshot(
-                version=snapshot.version + step,
+                version=versions[Snapshot.type],
                 expires=now + self.lifetimes.snapshot,
                 meta={_TARGETS_JSON: targets_meta},
             )
             data = self._write(snapshot, f"{snapshot.version}.snapshot.json")
             snapshot_meta = MetaFile.from_data(snapshot.version, data, [_HASH])
         timestamp = Timestamp(
-            version=self._timestamp.version + step,
+            version=versions[Timestamp.type],
             expires=now + self.lifetimes.timestamp,
             snapshot_meta=snapshot_meta,
         )
         self._write(timestamp, "timestamp.json")
         self._targets, self._snapshot, self._timestamp = targets, snapshot, timestamp
+        self.high_water.raise_to(served=timestamp.version)
 
     def _write(self, signed: R, name: str) -> bytes:
         metadata = Metadata(signed)

@@ -7,7 +7,6 @@ configuration file.
 import argparse
 import json
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 
 from kiosk.central.publish import PublishRefused, RowProblem, publish
@@ -62,6 +61,11 @@ def register(subparsers: Subparsers) -> None:
     publish.add_argument(
         "--skip-invalid", action="store_true", help="publish the valid rows of a file with errors"
     )
+    publish.add_argument(
+        "--recover",
+        action="store_true",
+        help="after restoring FEED from a backup: a full snapshot numbered past all published",
+    )
     refresh = add_command(
         commands,
         "refresh",
@@ -79,7 +83,7 @@ def _port(text: str) -> int:
 
 
 def _init(run: Invocation) -> int:
-    layout = init_feed(run.args.dir, datetime.now(UTC))
+    layout = init_feed(run.args.dir, run.clock())
     paths = {
         "feed": layout.root,
         "repository": layout.repository,
@@ -123,7 +127,8 @@ def _publish(run: Invocation) -> int:
             run.args.members,
             full=run.args.full,
             skip_invalid=run.args.skip_invalid,
-            now=datetime.now(UTC),
+            recover=run.args.recover,
+            now=run.clock(),
         )
     except PublishRefused as refused:
         _print_problems(refused.problems, refused.invalid_rows, json_output=run.args.json)
@@ -172,7 +177,7 @@ def _print_problems(problems: list[RowProblem], total: int, *, json_output: bool
 
 def _refresh(run: Invocation) -> int:
     repository = FeedRepository.open(run.args.dir)
-    renewed = repository.refresh(datetime.now(UTC))
+    renewed = repository.refresh(run.clock())
     expiries = repository.expiries()
     if run.args.json:
         print_json(
