@@ -6,8 +6,8 @@ temporary cache, a fixed clock) and take the QR mode from :func:`qr_mode`.
 
 import os
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
 
+from kiosk.clock import Clock, system_clock
 from kiosk.config import Config, QrMode, QrSetting
 from kiosk.demo import Sample
 from kiosk.maintenance import Maintenance
@@ -27,10 +27,11 @@ def build_app(
     *,
     demo: Sequence[Sample] = (),
     background_sync: bool = True,
+    clock: Clock = system_clock,
 ) -> KioskApp:
     """``background_sync`` off: the benchmark measures members' steps, not a sync beside them."""
     console = on_linux_console(environ)
-    service = KioskService.from_config(config, environ, lambda: datetime.now(UTC))
+    service = KioskService.from_config(config, environ, clock)
     return KioskApp(
         service,
         Maintenance.from_config(config, environ, service),

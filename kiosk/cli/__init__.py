@@ -12,10 +12,12 @@ import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, TypeAlias
 
 from kiosk import __version__
 from kiosk.cache import Cache
+from kiosk.clock import Clock, local_date, system_clock
 from kiosk.config import Config, config_path, load_config
 from kiosk.errors import KioskError
 from kiosk.keys import load_master_key
@@ -25,9 +27,14 @@ from kiosk.keys import load_master_key
 class Invocation:
     args: argparse.Namespace
     environ: Mapping[str, str]
+    clock: Clock = system_clock
+    """Every subcommand's "now": tests pin it, the product reads the system's."""
 
     def config(self) -> Config:
         return load_config(config_path(self.args.config, self.environ))
+
+    def today(self) -> date:
+        return local_date(self.clock)
 
     def cache(self) -> Cache:
         """The configured cache, opened with the configured key."""
@@ -85,10 +92,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    clock: Clock = system_clock,
+) -> int:
     logging.basicConfig(format="kiosk: %(levelname)s: %(message)s", level=logging.WARNING)
     args = build_parser().parse_args(argv)
-    invocation = Invocation(args, os.environ if environ is None else environ)
+    invocation = Invocation(args, os.environ if environ is None else environ, clock)
     try:
         code: int = args.command(invocation)
     except KioskError as error:

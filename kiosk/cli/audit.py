@@ -51,7 +51,7 @@ def _export(run: Invocation) -> int:
     if not config.state_file.exists():
         # Opening it would create it, possibly owned by whoever runs this and not the kiosk.
         raise KioskError(msg("audit_cli.no_log", path=config.state_file))
-    service = KioskService.from_config(config, run.environ, lambda: datetime.now(UTC))
+    service = KioskService.from_config(config, run.environ, run.clock)
     try:
         output: Path | None = run.args.output
         if output is None:

@@ -5,7 +5,6 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from time import perf_counter
 from typing import TYPE_CHECKING
@@ -81,7 +80,7 @@ def _bench(run: Invocation) -> int:
     temporary = args.dir is None
     root = Path(tempfile.mkdtemp(prefix="kiosk-bench-")) if temporary else args.dir
     options = BenchOptions(
-        args.members, args.changes, args.lookups, datetime.now(UTC), ui_runs=args.ui_runs
+        args.members, args.changes, args.lookups, run.clock(), ui_runs=args.ui_runs
     )
     try:
         figures = run_bench(BenchLayout(root), options, _progress())

@@ -1,6 +1,5 @@
 """``kiosk status`` and ``kiosk lookup``: what the cache holds, for operators and staff."""
 
-from datetime import date
 from typing import Any
 
 from kiosk.cache import CacheInfo
@@ -59,7 +58,7 @@ def _info_json(info: CacheInfo) -> dict[str, Any]:
 
 
 def _lookup(run: Invocation) -> int:
-    today = date.today()
+    today = run.today()
     nik = parse_nik(run.args.nik, today)
     with run.cache() as cache:
         member = cache.get(nik.number)

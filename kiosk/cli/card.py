@@ -5,7 +5,6 @@ employers can run it anywhere.
 """
 
 import argparse
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +56,7 @@ def _verify(run: Invocation) -> int:
         raise InvalidInputError(msg("card.cli.one_source"))
     public_key = load_card_public_key(args.key)
     text = args.text if args.image is None else read_card_image(args.image)
-    check = verify_card(text, public_key, datetime.now(UTC))
+    check = verify_card(text, public_key, run.clock())
     if args.json:
         print_json(
             {

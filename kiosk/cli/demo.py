@@ -1,6 +1,5 @@
 """``kiosk demo``: a whole synthetic installation to try the kiosk on."""
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 from kiosk.cli import Invocation, Subparsers, add_command, print_json
@@ -28,7 +27,7 @@ def register(subparsers: Subparsers) -> None:
 
 
 def _demo(run: Invocation) -> int:
-    now = datetime.now(UTC)
+    now = run.clock()
     demo = open_demo(run.args.dir, now) or build_demo(run.args.dir, run.args.members, now)
     if run.args.json:
         print_json(
@@ -56,4 +55,4 @@ def _demo(run: Invocation) -> int:
         return 0
     from kiosk.cli.run import run_kiosk
 
-    return run_kiosk(load_config(demo.config), run.environ, demo.samples)
+    return run_kiosk(load_config(demo.config), run.environ, demo.samples, run.clock)

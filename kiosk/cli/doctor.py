@@ -1,6 +1,5 @@
 """``kiosk doctor``: check a deployment and say in plain words what is wrong and how to fix it."""
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 from kiosk.cli import Invocation, Subparsers, add_command, print_json
@@ -46,7 +45,7 @@ def _doctor(run: Invocation) -> int:
         run.environ,
         measure_terminal(run.environ, args.tty, args.term),
         offline=args.offline,
-        now=datetime.now(UTC),
+        now=run.clock(),
     )
     problems = sum(finding.status is Status.PROBLEM for finding in findings)
     warnings = sum(finding.status is Status.WARNING for finding in findings)

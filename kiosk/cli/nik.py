@@ -1,6 +1,5 @@
 """``kiosk nik``: explain a NIK to staff when the kiosk refuses or doubts it."""
 
-from datetime import date
 from typing import Any
 
 from kiosk.cli import Invocation, Subparsers, add_command, print_json
@@ -26,7 +25,7 @@ def register(subparsers: Subparsers) -> None:
 def run(invocation: Invocation) -> int:
     args = invocation.args
     try:
-        nik = parse_nik(args.nik, date.today())
+        nik = parse_nik(args.nik, invocation.today())
     except InvalidNikError as error:
         if not args.json:
             raise

@@ -9,6 +9,7 @@ import os
 from collections.abc import Mapping, Sequence
 
 from kiosk.cli import Invocation, Subparsers, add_command
+from kiosk.clock import Clock, system_clock
 from kiosk.config import Config
 from kiosk.demo import Sample
 from kiosk.logs import logging_off_screen
@@ -21,16 +22,21 @@ def register(subparsers: Subparsers) -> None:
 
 
 def _run(run: Invocation) -> int:
-    return run_kiosk(run.config(), run.environ)
+    return run_kiosk(run.config(), run.environ, clock=run.clock)
 
 
-def run_kiosk(config: Config, environ: Mapping[str, str], demo: Sequence[Sample] = ()) -> int:
+def run_kiosk(
+    config: Config,
+    environ: Mapping[str, str],
+    demo: Sequence[Sample] = (),
+    clock: Clock = system_clock,
+) -> int:
     """Exit code 0 after SIGTERM; 1 after a burst of errors, for systemd to restart it."""
     from screens.factory import build_app
 
     if not (os.isatty(0) and os.isatty(1)):
         log.warning("kiosk run wants a terminal on standard input and output")
-    app = build_app(config, environ, demo=demo)
+    app = build_app(config, environ, demo=demo, clock=clock)
     try:
         with logging_off_screen(config, environ), app.notifier:
             try:

@@ -7,7 +7,6 @@ the kiosk has a cache.
 
 import getpass
 import sys
-from datetime import UTC, datetime
 
 from kiosk.cli import Invocation, Subparsers, add_command, print_json
 from kiosk.errors import InvalidInputError
@@ -40,7 +39,7 @@ def register(subparsers: Subparsers) -> None:
 def _set(run: Invocation) -> int:
     config = run.config()
     pin = sys.stdin.readline().strip() if run.args.stdin else _typed_twice()
-    service = KioskService.from_config(config, run.environ, lambda: datetime.now(UTC))
+    service = KioskService.from_config(config, run.environ, run.clock)
     try:
         Maintenance.from_config(config, run.environ, service).set_pin(pin)
     finally:
