@@ -43,6 +43,7 @@ _WEEK_MINUTES = 7 * 24 * 60
 _HOUR_SECONDS = 60 * 60
 RANGES: Mapping[str, Range] = {
     "feed.sync_interval_minutes": Range(1, _WEEK_MINUTES),
+    "feed.timeout_seconds": Range(1, 300),
     "screen.idle_timeout_seconds": Range(MIN_IDLE_SECONDS, _HOUR_SECONDS),
     "screen.warn_staleness_hours": Range(1, 30 * 24),
     "screen.max_staleness_days": Range(1, 365),
@@ -127,6 +128,10 @@ class FeedSettings:
     """TUF's trusted metadata and bundles being downloaded; kiosk-private."""
     sync_interval: timedelta = timedelta(hours=1)
     """How often the running kiosk syncs in the background; failures retry sooner."""
+    timeout: timedelta = timedelta(seconds=10)
+    """How long a feed server may take to accept a connection, then to send each next piece
+    of an answer: a server that accepts and never answers costs a sync this long, not
+    minutes, so the running kiosk's background sync never stalls."""
 
 
 def config_path(explicit: str | None, environ: Mapping[str, str]) -> Path:
@@ -193,6 +198,7 @@ def _parse(raw: dict[str, object], path: Path) -> Config:
                 "sync_interval_minutes", FeedSettings.sync_interval // timedelta(minutes=1)
             )
         ),
+        timeout=feed.integer("timeout_seconds", FeedSettings.timeout // _SECOND) * _SECOND,
     )
     for table in (cache, keys, feed):
         table.done()
@@ -295,7 +301,10 @@ class _Reader:
             home = expanded.split("/", 1)[0]
             raise ConfigError(msg("config.path_home", path=self._path, key=name, home=home))
         try:
-            resolved = (self._path.parent / expanded).resolve()
+            # The last component stays as written: a key file that is a link must reach the
+            # loader as a link, which refuses it.
+            joined = self._path.parent / expanded
+            resolved = joined.parent.resolve() / joined.name
             _probe(resolved)
         except RuntimeError:  # how Python 3.11 and 3.12 report a symbolic link loop
             reason = os.strerror(errno.ELOOP)

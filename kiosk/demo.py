@@ -176,7 +176,13 @@ def sync_demo(config_path: Path, now: datetime) -> SyncResult:
     config = load_config(config_path)
     master = load_master_key(config, {})
     trust = load_trust(config, {})
-    client = FeedClient(config.feed.source, trust, config.feed.work_dir, clock=lambda: now)
+    client = FeedClient(
+        config.feed.source,
+        trust,
+        config.feed.work_dir,
+        clock=lambda: now,
+        timeout=config.feed.timeout.total_seconds(),
+    )
     opener = Cache.open if config.cache_path.exists() else Cache.create
     audit = Audit.from_config(config, lambda: now)
     try:

@@ -27,13 +27,13 @@ from pathlib import Path
 from tuf.api import exceptions as tuf_errors
 from tuf.api.metadata import Metadata, Root, Timestamp
 from tuf.api.serialization import DeserializationError
-from tuf.ngclient import Updater, UpdaterConfig, Urllib3Fetcher
+from tuf.ngclient import Updater, UpdaterConfig
 
 from kiosk.cache import Cache, FeedCursor
 from kiosk.cache.sealing import INDEX_BYTES, RecordSealer
 from kiosk.card import load_card_public_key
 from kiosk.central.repository import DEFAULT_LIFETIMES
-from kiosk.config import Config, QrMode, QrSetting, ScreenSettings, load_config
+from kiosk.config import Config, FeedSettings, QrMode, QrSetting, ScreenSettings, load_config
 from kiosk.errors import (
     CacheCorruptError,
     ConfigError,
@@ -96,12 +96,14 @@ _KEY_FIXES = {
     "key.missing_file": "doctor.fix.key_missing",
     "key.unreadable": "doctor.fix.key_unreadable",
     "key.not_a_file": "doctor.fix.key_not_a_file",
+    "key.symlink": "doctor.fix.key_not_a_file",
     "key.too_open": "doctor.fix.key_too_open",
     "key.malformed": "doctor.fix.key_malformed",
 }
 _FLEET_FIXES = {
     "key.missing_file": "doctor.fix.fleet_missing",
     "key.unreadable": "doctor.fix.key_unreadable",
+    "key.symlink": "doctor.fix.key_not_a_file",
     "key.too_open": "doctor.fix.key_too_open",
 }
 _CACHE_FIXES = {
@@ -300,15 +302,17 @@ def check_feed(config: Config, root: bytes, now: datetime) -> tuple[Finding, dat
     with tempfile.TemporaryDirectory(prefix="kiosk-doctor-") as scratch:
         metadata = Path(scratch) / "metadata"
         try:
-            with tuf_failures():
-                updater = _scratch_updater(source, config.feed.work_dir, metadata, root)
+            with tuf_failures(Path(scratch)):
+                updater = _scratch_updater(source, config.feed, metadata, root)
                 updater.refresh()
                 index = updater.get_targetinfo(INDEX_TARGET)
                 path = str(metadata / f"{Timestamp.type}.json")
                 expires = Metadata[Timestamp].from_file(path).signed.expires
         except ExpiredError as error:
             fix = _feed_fix(error, config)
-            return _problem("feed", error.message, fix), _expired_expiry(source, metadata)
+            return _problem("feed", error.message, fix), _expired_expiry(
+                source, config.feed, metadata
+            )
         except KioskError as error:
             return _problem("feed", error.message, _feed_fix(error, config)), None
     if index is None:
@@ -626,30 +630,30 @@ def _device_size(tty: Path) -> tuple[tuple[int, int] | None, str]:
     return (size.columns, size.lines), ""
 
 
-def _scratch_updater(source: str, work_dir: Path, metadata: Path, trust_root: bytes) -> Updater:
+def _scratch_updater(source: str, feed: FeedSettings, metadata: Path, trust_root: bytes) -> Updater:
     """An Updater on a copy of what the kiosk trusts now: the newest root it holds, and its
     last timestamp, snapshot and targets, against which a rolled-back feed is caught."""
     metadata.mkdir()
     bootstrap = trust_root
     for name in ("root.json", "timestamp.json", "snapshot.json", "targets.json"):
         try:
-            data = (work_dir / "metadata" / name).read_bytes()
+            data = (feed.work_dir / "metadata" / name).read_bytes()
         except OSError:
             continue
         if name == "root.json":
             bootstrap = data
         else:
             (metadata / name).write_bytes(data)
-    base, fetcher = feed_base(source)
+    base, fetcher = feed_base(source, feed.timeout.total_seconds())
     return Updater(str(metadata), base + "metadata/", fetcher=fetcher, bootstrap=bootstrap)
 
 
-def _expired_expiry(source: str, metadata: Path) -> datetime | None:
+def _expired_expiry(source: str, feed: FeedSettings, metadata: Path) -> datetime | None:
     """The expiry of the feed's timestamp, checked against the keys the kiosk trusts but not
     against the clock, which found it expired: how far clock and feed disagree."""
     try:
-        base, fetcher = feed_base(source)
-        data = (fetcher or Urllib3Fetcher()).download_bytes(
+        base, fetcher = feed_base(source, feed.timeout.total_seconds())
+        data = fetcher.download_bytes(
             base + f"metadata/{Timestamp.type}.json", UpdaterConfig().timestamp_max_length
         )
         timestamp = Metadata[Timestamp].from_bytes(data)

@@ -4,6 +4,9 @@ Each carries a bilingual :class:`~kiosk.i18n.Message` so that the CLI prints one
 plain line and the UI can show the member's language. None carries personal data.
 """
 
+import errno
+import sqlite3
+
 from kiosk.i18n import Message
 
 
@@ -73,3 +76,14 @@ class UnavailableError(KioskError):
     """The feed source cannot be reached or read right now; trying later may work."""
 
     exit_code = 6
+
+
+def disk_full(error: OSError | sqlite3.DatabaseError) -> bool:
+    """Whether ``error`` means a full disk (or quota), as the OS or SQLite says it.
+
+    SQLite says SQLITE_FULL for a write, SQLITE_IOERR_SHMSIZE for a ``-shm``
+    file it cannot grow: the first write into a WAL database on a full disk.
+    """
+    if isinstance(error, OSError):
+        return error.errno in (errno.ENOSPC, errno.EDQUOT)
+    return getattr(error, "sqlite_errorname", "") in ("SQLITE_FULL", "SQLITE_IOERR_SHMSIZE")

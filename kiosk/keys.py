@@ -5,6 +5,7 @@ each use, so that no key ever serves two purposes. The key check value is also
 derived, one-way, so a wrong key is recognised without revealing the right one.
 """
 
+import errno
 import hmac
 import logging
 import os
@@ -105,15 +106,20 @@ def write_new_key(path: Path) -> MasterKey:
 def read_private_file(path: Path, limit: int, *, group_may_read: bool = False) -> bytes:
     """Read a secret's file, refusing a link, a non-file, or one others could read or change.
 
-    ``group_may_read`` is for systemd's credentials directory, private to the
-    unit: systemd 256+ grants the service user read access there through an
-    ACL, which ``stat`` shows as the group's read bit (mode 0440).
+    Only the file itself may not be a link (``O_NOFOLLOW``, no race with a
+    check before): whoever may change a directory on the way could as well
+    change the file in it. ``group_may_read`` is for systemd's credentials
+    directory, private to the unit: systemd 256+ grants the service user read
+    access there through an ACL, which ``stat`` shows as the group's read bit
+    (mode 0440).
     """
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
     except FileNotFoundError:
         raise KeyMaterialError(msg("key.missing_file", path=path)) from None
     except OSError as exc:
+        if exc.errno == errno.ELOOP and path.is_symlink():
+            raise KeyMaterialError(msg("key.symlink", path=path)) from None
         raise KeyMaterialError(msg("key.unreadable", path=path, reason=exc.strerror)) from None
     try:
         info = os.fstat(fd)

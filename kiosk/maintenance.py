@@ -21,7 +21,7 @@ from kiosk.i18n import Lang, Message
 from kiosk.keys import load_master_key
 from kiosk.service import LANG_SETTING, SERVING_SETTING, KioskService, Locked, Readiness
 from kiosk.staff import PIN_SETTING, check_new_pin, hash_pin, pin_matches
-from kiosk.sync import audited_sync
+from kiosk.sync import audited_sync, record_failure
 
 RECENT_EVENTS = 12
 
@@ -96,7 +96,13 @@ class Maintenance:
 
         def feed_client() -> FeedClient:
             trust = load_trust(config, environ)
-            return FeedClient(config.feed.source, trust, config.feed.work_dir, service.clock)
+            return FeedClient(
+                config.feed.source,
+                trust,
+                config.feed.work_dir,
+                service.clock,
+                timeout=config.feed.timeout.total_seconds(),
+            )
 
         return cls(service, sync_cache, feed_client, config.cache_path, config.feed.work_dir)
 
@@ -170,7 +176,7 @@ class Maintenance:
             client = self._feed_client()
             cache = self._sync_cache()
         except KioskError as error:
-            audit.record(Event.SYNC, "failed", detail=f"{trigger}: {error.message.key}")
+            record_failure(audit, error, trigger=trigger)
             raise
         with cache:
             return audited_sync(client, cache, audit, progress, trigger=trigger)

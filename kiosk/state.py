@@ -18,7 +18,7 @@ from typing import Any
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from kiosk.errors import StateError
+from kiosk.errors import StateError, disk_full
 from kiosk.i18n import msg
 
 migrations = Migrations("kiosk-state")
@@ -118,10 +118,12 @@ def _errors(path: Path) -> Iterator[None]:
         yield
     except sqlite3.DatabaseError as error:
         name = getattr(error, "sqlite_errorname", "") or ""
-        if name == "SQLITE_FULL":
+        if disk_full(error):
             raise StateError(msg("state.disk_full", path=path)) from None
         if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
             raise StateError(msg("state.corrupt", path=path)) from None
         raise StateError(msg("state.unavailable", path=path, reason=name or "?")) from None
     except OSError as error:
+        if disk_full(error):
+            raise StateError(msg("state.disk_full", path=path)) from None
         raise StateError(msg("state.unavailable", path=path, reason=error.strerror)) from None

@@ -1,9 +1,13 @@
 """A sync as every caller runs it (the CLI, staff, the background timer): audited, win or lose."""
 
+import logging
+
 from kiosk.audit import Audit, Event
 from kiosk.cache import Cache
 from kiosk.errors import KioskError
 from kiosk.feed.client import FeedClient, Progress, SyncResult
+
+log = logging.getLogger(__name__)
 
 
 def audited_sync(
@@ -19,7 +23,7 @@ def audited_sync(
     try:
         result = client.sync(cache, progress, snapshot=snapshot)
     except KioskError as error:
-        audit.record(Event.SYNC, "failed", detail=f"{trigger}: {error.message.key}")
+        record_failure(audit, error, trigger=trigger)
         raise
     after = result.after.sequence if result.after else 0
     if result.applied:
@@ -30,3 +34,16 @@ def audited_sync(
     else:
         audit.record(Event.SYNC, "current", detail=f"{trigger}: sequence {after}")
     return result
+
+
+def record_failure(audit: Audit, error: KioskError, *, trigger: str) -> None:
+    """Audit a failed sync without hiding why it failed.
+
+    The audit log may fail too (the same full disk, say): then the sync's own
+    error is still the one to tell, and the lost event is only logged, below
+    the CLI's warnings, so that a failure stays one sentence on its stderr.
+    """
+    try:
+        audit.record(Event.SYNC, "failed", detail=f"{trigger}: {error.message.key}")
+    except KioskError as unrecorded:
+        log.info("sync failure %s not audited: %s", error.message.key, unrecorded.message.key)

@@ -160,6 +160,21 @@ def test_world_readable_key_is_refused(
     assert "chmod 600" in one_line(err)
 
 
+def test_a_key_file_that_is_a_symlink_is_refused_by_status_and_doctor(
+    deployment: Deployment, capsys: pytest.CaptureFixture[str]
+) -> None:
+    real = deployment.root / "real.key"
+    deployment.key.rename(real)
+    deployment.key.symlink_to(real)
+    code, out, err = run(capsys, "status", "--config", str(deployment.config))
+    assert (code, out) == (1, "")
+    assert "is a symbolic link" in one_line(err)
+    code, out, _ = run(capsys, "doctor", "--offline", "--json", "--config", str(deployment.config))
+    assert code == 1
+    (key,) = [check for check in json.loads(out)["checks"] if check["name"] == "key"]
+    assert (key["status"], key["what"]["code"]) == ("problem", "key.symlink")
+
+
 def test_rekey(
     deployment: Deployment, rows: list[dict[str, str]], capsys: pytest.CaptureFixture[str]
 ) -> None:

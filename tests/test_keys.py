@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.config import Config, FeedSettings
+from kiosk.doctor import Status, check_key
 from kiosk.errors import KeyMaterialError
 from kiosk.keys import (
     CREDENTIAL_NAME,
@@ -88,6 +89,22 @@ def test_missing_and_non_regular_key_files(tmp_path: Path) -> None:
     (tmp_path / "dir.key").mkdir(mode=0o700)
     with pytest.raises(KeyMaterialError):
         read_key_file(tmp_path / "dir.key")
+
+
+def test_a_key_file_that_is_a_symlink_is_refused_by_name(tmp_path: Path) -> None:
+    """Even to a private key file: the README forbids a link, and says so."""
+    real = tmp_path / "real.key"
+    write_new_key(real)
+    link = tmp_path / "master.key"
+    link.symlink_to(real)
+    config = config_with(link, tmp_path)
+    with pytest.raises(KeyMaterialError, match="is a symbolic link") as caught:
+        load_master_key(config, {})
+    assert caught.value.message.key == "key.symlink"
+    found, key = check_key(config, {})
+    assert (found.status, found.what.key, key) == (Status.PROBLEM, "key.symlink", None)
+    assert found.fix is not None
+    assert "not a link" in found.fix.text("en")
 
 
 def test_credentials_directory_wins_over_file_and_environment(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ written, never taken as an empty second set of rows.
 import hmac
 import os
 import secrets
+import shutil
 import sqlite3
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -29,7 +30,7 @@ from kiosk.cache.sealing import (
     unwrap_secret,
     wrap_secret,
 )
-from kiosk.errors import CacheCorruptError, CacheError, CacheMissingError, WrongKeyError
+from kiosk.errors import CacheCorruptError, CacheError, CacheMissingError, WrongKeyError, disk_full
 from kiosk.feed.bundle import Entry
 from kiosk.i18n import msg
 from kiosk.keys import MasterKey, Subkeys
@@ -40,13 +41,16 @@ BATCH = 10_000
 """Members sealed and written per statement batch; sorted by row key within it."""
 BUSY_TIMEOUT_MS = 5000
 """How long a writer waits for another to finish before saying the cache is busy."""
+PAGE_CACHE_KIB = 32 * 1024
+"""SQLite's page cache per connection: also the most a commit still has to write to the WAL."""
+_WAL_FRAME_HEADER = 24
 _VERIFIER = b"verifier-key"
 PRAGMAS = (  # The benchmark's plain-SQLite baselines use these too.
     "PRAGMA secure_delete = ON",
     "PRAGMA synchronous = FULL",
     "PRAGMA temp_store = MEMORY",
     f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}",
-    "PRAGMA cache_size = -32768",
+    f"PRAGMA cache_size = -{PAGE_CACHE_KIB}",
     "PRAGMA trusted_schema = OFF",
 )
 _DELETE = "DELETE FROM {table} WHERE bidx = ?"
@@ -263,6 +267,7 @@ class Cache:
                     [cursor.sequence, cursor.state, cursor.synced_at.isoformat()],
                 )
             total = self._count() if replace else None
+            self._check_room()
         self.checkpoint()
         return ApplyResult(upserted, deleted, total)
 
@@ -362,9 +367,26 @@ class Cache:
                     (wrap_secret(keys, self._verifier_key, _VERIFIER), "verifier_key"),
                 ],
             )
+            self._check_room()
         self._keys, self._sealer = keys, sealer
         self.checkpoint()
         return count
+
+    def _check_room(self) -> None:
+        """Refuse, before COMMIT, a transaction the disk has no room to finish.
+
+        What the commit still writes to the WAL (the dirty pages: no more than
+        the page cache holds, nor than the database has) and what the checkpoint
+        then adds to the file must fit. A commit whose checkpoint runs out of
+        room would leave the new state committed in a WAL the disk cannot take
+        back; refused here, the transaction leaves the previous state.
+        """
+        page_size = int(self._db.execute("PRAGMA page_size").fetchone()[0])
+        size = int(self._db.execute("PRAGMA page_count").fetchone()[0]) * page_size
+        dirty = min(PAGE_CACHE_KIB * 1024, size) // page_size * (page_size + _WAL_FRAME_HEADER)
+        growth = max(0, size - self.path.stat().st_size)
+        if shutil.disk_usage(self.path.parent).free < dirty + growth:
+            raise CacheError(msg("cache.disk_full", path=self.path))
 
     def checkpoint(self) -> None:
         """Move the WAL into the file and empty it, so that it keeps no overwritten pages.
@@ -430,7 +452,7 @@ def _sqlite_errors(path: Path) -> Iterator[None]:
         raise
     except sqlite3.DatabaseError as error:
         name = getattr(error, "sqlite_errorname", "") or ""
-        if name == "SQLITE_FULL":
+        if disk_full(error):
             raise CacheError(msg("cache.disk_full", path=path)) from None
         if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
             raise CacheError(msg("cache.busy", path=path)) from None

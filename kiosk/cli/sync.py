@@ -36,7 +36,12 @@ def _sync(run: Invocation) -> int:
     config = run.config()
     master = load_master_key(config, run.environ)
     trust = load_trust(config, run.environ)
-    client = FeedClient(run.args.source or config.feed.source, trust, config.feed.work_dir)
+    client = FeedClient(
+        run.args.source or config.feed.source,
+        trust,
+        config.feed.work_dir,
+        timeout=config.feed.timeout.total_seconds(),
+    )
     try:
         cache = Cache.open(config.cache_path, master)
     except CacheMissingError:

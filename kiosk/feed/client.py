@@ -9,6 +9,7 @@ leaves the previous consistent state, and the next sync carries on.
 
 import fcntl
 import logging
+import tempfile
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator, Sequence
@@ -16,22 +17,32 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, Protocol, TextIO
 
+import urllib3
 from tuf.api import exceptions as tuf_errors
 from tuf.api.metadata import Metadata, TargetFile, Timestamp
 from tuf.api.serialization import DeserializationError
 from tuf.ngclient import Updater
+from tuf.ngclient._internal.proxy import ProxyEnvironment
 from tuf.ngclient.fetcher import FetcherInterface
 
+from kiosk import __version__
 from kiosk.cache import Cache, FeedCursor
-from kiosk.errors import ExpiredError, KioskError, RejectedError, UnavailableError
+from kiosk.config import FeedSettings
+from kiosk.errors import ExpiredError, KioskError, RejectedError, UnavailableError, disk_full
 from kiosk.feed.bundle import BundleKind, BundleReader, Entry
 from kiosk.feed.names import INDEX_TARGET, bundle_name
 from kiosk.feed.trust import Trust
 from kiosk.i18n import msg
 
 CHUNK = 1 << 20
+TIMEOUT_SECONDS = FeedSettings.timeout.total_seconds()
+"""Bounds every request (see :attr:`FeedSettings.timeout`); callers with a config pass its own."""
+NO_RETRIES = urllib3.Retry(connect=0, read=0, other=0, respect_retry_after_header=False)
+"""urllib3 would try each request four times, each up to the timeout, and sleep as long as a
+503 asks. A failed sync is tried again by whoever asked (the timer's back-off, staff, the
+operator); redirects are still followed."""
 
 log = logging.getLogger(__name__)
 
@@ -85,10 +96,10 @@ def trusted_expiry(work_dir: Path) -> datetime | None:
     return timestamp.signed.expires
 
 
-def feed_base(source: str) -> tuple[str, FetcherInterface | None]:
+def feed_base(source: str, timeout: float = TIMEOUT_SECONDS) -> tuple[str, FetcherInterface]:
     """The feed's base URL and the fetcher for it: a server, or a copy of its repository."""
     if source.startswith(("http://", "https://")):
-        return source.rstrip("/") + "/", None
+        return source.rstrip("/") + "/", HttpFetcher(timeout)
     directory = Path(source)
     if not (directory / "metadata").is_dir() and (directory / "repository").is_dir():
         directory = directory / "repository"
@@ -115,6 +126,47 @@ def _chunks(handle: BinaryIO) -> Iterator[bytes]:
             yield chunk
 
 
+class HttpFetcher(FetcherInterface):
+    """A feed server, through the proxy the environment names as with tuf's own fetcher, but
+    with :data:`NO_RETRIES` and ``timeout`` seconds for connecting and for each read."""
+
+    def __init__(self, timeout: float) -> None:
+        self._pools = ProxyEnvironment(
+            headers={"User-Agent": f"bpjstk-kiosk/{__version__}"},
+            timeout=urllib3.Timeout(connect=timeout, read=timeout),
+            retries=NO_RETRIES,
+        )
+
+    def _fetch(self, url: str) -> Iterator[bytes]:
+        try:
+            response = self._pools.request("GET", url, preload_content=False)
+        except urllib3.exceptions.MaxRetryError as error:
+            raise _download_error(url, error.reason) from error
+        if response.status >= 400:
+            response.close()
+            raise tuf_errors.DownloadHTTPError(url, response.status)
+        return _streamed(response, url)
+
+
+def _streamed(response: urllib3.BaseHTTPResponse, url: str) -> Iterator[bytes]:
+    """The body; a server that stalls or drops the connection half-way fails as a download."""
+    try:
+        yield from response.stream(CHUNK)
+    except urllib3.exceptions.HTTPError as error:
+        raise _download_error(url, error) from error
+    finally:
+        response.release_conn()
+
+
+def _download_error(url: str, reason: Exception | None) -> tuf_errors.DownloadError:
+    """A server that did not answer in time, or one out of reach. urllib3 makes a refused
+    connection or an unknown host (NewConnectionError) a ConnectTimeoutError too."""
+    timed_out = isinstance(reason, urllib3.exceptions.TimeoutError) and not isinstance(
+        reason, urllib3.exceptions.NewConnectionError
+    )
+    return (tuf_errors.SlowRetrievalError if timed_out else tuf_errors.DownloadError)(url)
+
+
 class FeedClient:
     def __init__(
         self,
@@ -122,6 +174,8 @@ class FeedClient:
         trust: Trust,
         work_dir: Path,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        *,
+        timeout: float = TIMEOUT_SECONDS,
     ) -> None:
         if not source:
             raise KioskError(msg("sync.no_source"))
@@ -129,12 +183,13 @@ class FeedClient:
         self._trust = trust
         self._work_dir = work_dir
         self._clock = clock
+        self._timeout = timeout
 
     def sync(
         self, cache: Cache, progress: Progress | None = None, *, snapshot: bool = False
     ) -> SyncResult:
         """Bring the cache to the feed's newest state; ``snapshot`` starts from the newest one."""
-        with self._locked(), tuf_failures():
+        with self._locked(), tuf_failures(self._work_dir):
             updater = self._updater()
             updater.refresh()
             latest, state, newest_snapshot = _index(updater)
@@ -156,10 +211,8 @@ class FeedClient:
             return SyncResult(before, cache.cursor(), latest, applied)
 
     def _updater(self) -> Updater:
-        metadata_dir = self._work_dir / "metadata"
-        for directory in (self._work_dir, metadata_dir, self._spool):
-            directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        base, fetcher = feed_base(self._source)
+        metadata_dir = self._metadata_dir
+        base, fetcher = feed_base(self._source, self._timeout)
         bootstrap = None if (metadata_dir / "root.json").exists() else self._trust.root
         return Updater(
             metadata_dir=str(metadata_dir),
@@ -169,6 +222,10 @@ class FeedClient:
             fetcher=fetcher,
             bootstrap=bootstrap,
         )
+
+    @property
+    def _metadata_dir(self) -> Path:
+        return self._work_dir / "metadata"
 
     @property
     def _spool(self) -> Path:
@@ -208,28 +265,32 @@ class FeedClient:
         self, updater: Updater, cache: Cache, ref: BundleRef, progress: Progress | None
     ) -> Applied:
         path = self._spool / ref.name
-        if updater.find_cached_target(ref.target, str(path)) is None:
-            updater.download_target(ref.target, str(path))
-        if progress is not None:
-            progress.begin(ref)
-        with path.open("rb") as stream:
-            reader = BundleReader(stream, self._trust.fleet_key)
-            header = reader.header
-            if (header.kind, header.sequence, header.base, header.state, header.records) != (
-                ref.kind,
-                ref.sequence,
-                ref.base,
-                ref.state,
-                ref.records,
-            ):
-                raise RejectedError(msg("sync.header_mismatch", name=ref.name))
-            cursor = FeedCursor(ref.sequence, ref.state, self._clock())
-            result = cache.apply_feed(
-                _reported(reader.frames(), progress),
-                cursor,
-                replace=ref.kind is BundleKind.SNAPSHOT,
-            )
-        path.unlink()
+        try:
+            if updater.find_cached_target(ref.target, str(path)) is None:
+                updater.download_target(ref.target, str(path))
+            if progress is not None:
+                progress.begin(ref)
+            with path.open("rb") as stream:
+                reader = BundleReader(stream, self._trust.fleet_key)
+                header = reader.header
+                if (header.kind, header.sequence, header.base, header.state, header.records) != (
+                    ref.kind,
+                    ref.sequence,
+                    ref.base,
+                    ref.state,
+                    ref.records,
+                ):
+                    raise RejectedError(msg("sync.header_mismatch", name=ref.name))
+                cursor = FeedCursor(ref.sequence, ref.state, self._clock())
+                result = cache.apply_feed(
+                    _reported(reader.frames(), progress),
+                    cursor,
+                    replace=ref.kind is BundleKind.SNAPSHOT,
+                )
+        finally:
+            # Applied, or of no more use: refused, cut short, or what filled the disk. Only a
+            # killed sync leaves a bundle behind, for the next one to take up or clear.
+            path.unlink(missing_ok=True)
         return Applied(ref, result.upserted, result.deleted, result.total)
 
     def _clear_spool(self, keep: set[str]) -> None:
@@ -240,13 +301,28 @@ class FeedClient:
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
-        self._work_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        with (self._work_dir / "sync.lock").open("a") as handle:
+        with self._open_work_dir() as handle:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 raise UnavailableError(msg("sync.busy")) from None
             yield
+
+    def _open_work_dir(self) -> TextIO:
+        """Make the work directory's tree and open its lock file; a wrong ``feed.work_dir``
+        is the deployment's fault, told with the setting's name."""
+        path = self._work_dir
+        try:
+            for directory in (path, self._metadata_dir, self._spool):
+                directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            return (path / "sync.lock").open("a")
+        except (FileExistsError, NotADirectoryError):
+            raise KioskError(msg("sync.work_dir_not_a_directory", path=path)) from None
+        except OSError as error:
+            if disk_full(error):
+                raise _disk_full(path) from None
+            reason = error.strerror or str(error)
+            raise KioskError(msg("sync.work_dir_unusable", path=path, reason=reason)) from None
 
 
 def _reported(
@@ -294,9 +370,15 @@ def _ref(updater: Updater, kind: BundleKind, sequence: int) -> BundleRef | None:
     )
 
 
+def _disk_full(work_dir: Path) -> KioskError:
+    """tuf takes each download into the temporary directory first, then copies it here."""
+    return KioskError(msg("sync.disk_full", path=work_dir, tmp=tempfile.gettempdir()))
+
+
 @contextmanager
-def tuf_failures() -> Iterator[None]:
-    """One plain sentence for each way the feed can be refused or missed."""
+def tuf_failures(work_dir: Path) -> Iterator[None]:
+    """One plain sentence for each way the feed can be refused or missed, or not stored in
+    ``work_dir``."""
     try:
         yield
     except tuf_errors.ExpiredMetadataError:
@@ -311,7 +393,11 @@ def tuf_failures() -> Iterator[None]:
         raise RejectedError(msg("sync.metadata_invalid")) from None
     except tuf_errors.DownloadHTTPError as error:
         raise UnavailableError(msg("sync.http_error", status=error.status_code)) from None
+    except tuf_errors.SlowRetrievalError:
+        raise UnavailableError(msg("sync.no_answer")) from None
     except tuf_errors.DownloadError:
         raise UnavailableError(msg("sync.unreachable")) from None
     except OSError as error:
+        if disk_full(error):
+            raise _disk_full(work_dir) from None
         raise UnavailableError(msg("sync.os_error", reason=error.strerror or str(error))) from None
