@@ -1,5 +1,6 @@
 """The message catalogue: every sentence in both languages, every key the code uses present."""
 
+import ast
 import re
 import string
 from pathlib import Path
@@ -62,3 +63,30 @@ def test_message_renders_parameters_in_each_language() -> None:
 def test_unknown_key_fails_loudly() -> None:
     with pytest.raises(KeyError):
         Message("no.such.key").text("en")
+
+
+def test_every_call_passes_exactly_the_parameters_its_sentence_names() -> None:
+    """A missing one is a KeyError when the sentence is shown: a traceback instead of help."""
+    checked = 0
+    wrong: list[str] = []
+    for path in SOURCES:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == "msg"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
+                continue
+            if any(keyword.arg is None for keyword in node.keywords):
+                continue  # msg(key, **params): checked where params is built
+            key = node.args[0].value
+            passed = {keyword.arg for keyword in node.keywords if keyword.arg}
+            needed = fields(catalogue()[key]["en"])
+            checked += 1
+            if passed != needed:
+                wrong.append(f"{path.name}:{node.lineno} {key}: passes {passed}, needs {needed}")
+    assert checked > 100, "the scan found too few calls"
+    assert wrong == []
