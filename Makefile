@@ -6,8 +6,10 @@ STAMP := $(VENV)/.installed-test
 RUN_STAMP := $(VENV)/.installed-run
 DEMO_DIR ?= demo
 DEMO_MEMBERS ?= 5000
+LATER_DAYS ?= 400
+SHIFT_CLOCK := build/shift_clock.so
 
-.PHONY: test check demo clean
+.PHONY: test test-later check demo clean
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -32,6 +34,16 @@ demo: $(RUN_STAMP)
 test: check
 	$(BIN)/pytest
 
+## test-later: the tests again with every process's wall clock LATER_DAYS ahead (CI runs both)
+test-later: $(STAMP) $(SHIFT_CLOCK)
+	LD_PRELOAD=$(abspath $(SHIFT_CLOCK)) KIOSK_CLOCK_SHIFT_SECONDS=$$(( $(LATER_DAYS) * 86400 )) \
+		$(BIN)/pytest
+
+$(SHIFT_CLOCK): tests/clock/shift_clock.c
+	@mkdir -p $(@D)
+	@command -v cc >/dev/null || { echo "make: test-later needs a C compiler (apt-get install gcc)" >&2; exit 1; }
+	cc -shared -fPIC -O2 -Wall -Wextra -Werror -o $@ $< -ldl
+
 ## check: ruff and mypy --strict only
 check: $(STAMP)
 	$(BIN)/ruff check .
@@ -39,4 +51,4 @@ check: $(STAMP)
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) $(DEMO_DIR) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) build $(DEMO_DIR) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -1,6 +1,9 @@
 """Fixtures shared by the test modules: a fixed day, keys, caches and synthetic members."""
 
+import os
 import secrets
+import tempfile
+import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -12,6 +15,22 @@ from kiosk.keys import MasterKey
 from kiosk.member import Member
 from kiosk.rows import parse_member_row
 from kiosk.synthetic import synthetic_rows
+
+SHIFT_VARIABLE = "KIOSK_CLOCK_SHIFT_SECONDS"
+"""Set by ``make test-later`` beside the preloaded ``tests/clock/shift_clock.c``."""
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """A pass meant to run on a moved clock must not silently run on today's date."""
+    wanted = os.environ.get(SHIFT_VARIABLE)
+    if not wanted:
+        return
+    with tempfile.TemporaryFile() as probe:
+        # A file's time comes from the kernel's clock, which the shift does not reach.
+        moved = time.time() - os.fstat(probe.fileno()).st_mtime
+    if abs(moved - int(wanted)) > 60:
+        raise pytest.UsageError(f"{SHIFT_VARIABLE}={wanted} but the clock moved {moved:.0f} s")
+
 
 TODAY = date(2026, 11, 24)
 CURSOR_TIME = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)

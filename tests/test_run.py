@@ -7,10 +7,12 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from kiosk.clock import system_clock
 from kiosk.keys import write_new_key
 from tests.kiosk_ui import CARD_KEY, build_kiosk
 
@@ -19,8 +21,9 @@ LEAVE_ALT_SCREEN = b"\x1b[?1049l"
 
 
 def installed_kiosk(directory: Path) -> Path:
+    """A kiosk whose data is fresh by the clock its process will read: the system's."""
     key = write_new_key(directory / "master.key")
-    build_kiosk(directory, key)
+    build_kiosk(directory, key, synced=system_clock() - timedelta(hours=2))
     trust = directory / "trust"
     trust.mkdir()
     public = CARD_KEY.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
