@@ -10,12 +10,13 @@ memory of the abuse limits (:mod:`kiosk.guard`), so it survives restarts.
 import hashlib
 import hmac
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import TextIO
 
+from kiosk.clock import Clock
 from kiosk.config import Config
 from kiosk.state import StateStore
 
@@ -93,7 +94,7 @@ class Audit:
         self,
         store: StateStore,
         kiosk_id: str,
-        clock: Callable[[], datetime],
+        clock: Clock,
         retention: timedelta,
     ) -> None:
         self.store = store
@@ -103,7 +104,7 @@ class Audit:
         self._pruned_at: datetime | None = None
 
     @classmethod
-    def from_config(cls, config: Config, clock: Callable[[], datetime]) -> "Audit":
+    def from_config(cls, config: Config, clock: Clock) -> "Audit":
         return cls(StateStore(config.state_file), config.kiosk_id, clock, config.audit_retention)
 
     def record(

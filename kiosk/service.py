@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from kiosk.audit import Audit, Event, member_tag
 from kiosk.cache import Cache
 from kiosk.card import CardCheck, CardVerdict, load_card_public_key, verify_card
+from kiosk.clock import Clock
 from kiosk.config import Config, ScreenSettings
 from kiosk.errors import KioskError
 from kiosk.feed.trust import CARD_KEY_FILE
@@ -31,7 +32,6 @@ from kiosk.status import MemberStatus, evaluate
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 SERVING_SETTING = "serving"
 LANG_SETTING = "default_lang"
 

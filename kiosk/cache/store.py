@@ -15,7 +15,7 @@ import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from itertools import islice
 from pathlib import Path
 from types import TracebackType
@@ -30,6 +30,7 @@ from kiosk.cache.sealing import (
     unwrap_secret,
     wrap_secret,
 )
+from kiosk.clock import system_clock
 from kiosk.errors import CacheCorruptError, CacheError, CacheMissingError, WrongKeyError, disk_full
 from kiosk.feed.bundle import Entry
 from kiosk.i18n import msg
@@ -127,7 +128,7 @@ class Cache:
                     meta = {
                         "key_check": keys.check,
                         "verifier_key": wrap_secret(keys, secrets.token_bytes(32), _VERIFIER),
-                        "created_at": datetime.now(UTC).isoformat().encode(),
+                        "created_at": system_clock().isoformat().encode(),
                     }
                     db.conn.executemany(
                         "INSERT INTO meta (name, value) VALUES (?, ?)", meta.items()

@@ -2,7 +2,6 @@
 
 import sys
 import time
-from datetime import UTC, datetime
 from typing import TextIO
 
 from kiosk.audit import Audit
@@ -40,6 +39,7 @@ def _sync(run: Invocation) -> int:
         run.args.source or config.feed.source,
         trust,
         config.feed.work_dir,
+        run.clock,
         timeout=config.feed.timeout.total_seconds(),
     )
     try:
@@ -47,7 +47,7 @@ def _sync(run: Invocation) -> int:
     except CacheMissingError:
         cache = Cache.create(config.cache_path, master)
     progress = TerminalProgress(sys.stderr) if sys.stderr.isatty() else LogProgress(sys.stderr)
-    audit = Audit.from_config(config, lambda: datetime.now(UTC))
+    audit = Audit.from_config(config, run.clock)
     with cache:
         result = audited_sync(
             client,

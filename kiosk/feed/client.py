@@ -12,10 +12,10 @@ import logging
 import tempfile
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol, TextIO
 
@@ -29,6 +29,7 @@ from tuf.ngclient.fetcher import FetcherInterface
 
 from kiosk import __version__
 from kiosk.cache import Cache, FeedCursor
+from kiosk.clock import Clock, system_clock
 from kiosk.config import FeedSettings
 from kiosk.errors import ExpiredError, KioskError, RejectedError, UnavailableError, disk_full
 from kiosk.feed.bundle import BundleKind, BundleReader, Entry
@@ -173,7 +174,7 @@ class FeedClient:
         source: str,
         trust: Trust,
         work_dir: Path,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = system_clock,
         *,
         timeout: float = TIMEOUT_SECONDS,
     ) -> None:
