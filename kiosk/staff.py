@@ -8,6 +8,7 @@ a few wrong ones (:mod:`kiosk.guard`).
 import base64
 import itertools
 import secrets
+from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidKey
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
@@ -18,9 +19,22 @@ from kiosk.i18n import msg
 PIN_SETTING = "staff_pin"
 MIN_PIN = 6
 MAX_PIN = 12
-_N, _R, _P = 2**15, 8, 1
 _SALT_BYTES = 16
 _HASH_BYTES = 32
+
+
+@dataclass(frozen=True)
+class ScryptCost:
+    """scrypt's work factors: ``n`` (CPU and memory), ``r`` (block size), ``p`` (parallelism)."""
+
+    n: int
+    r: int
+    p: int
+
+
+PIN_COST = ScryptCost(n=2**15, r=8, p=1)
+"""What every new PIN hash costs. Each stored hash records its own n, r and p, so a
+hash made at another cost (a test's cheap one, or an older default) still verifies."""
 
 
 def check_new_pin(pin: str) -> str:
@@ -33,10 +47,13 @@ def check_new_pin(pin: str) -> str:
     return pin
 
 
-def hash_pin(pin: str) -> str:
+def hash_pin(pin: str, cost: ScryptCost | None = None) -> str:
+    """``scrypt$n$r$p$salt$digest``; ``cost`` is :data:`PIN_COST` unless given."""
+    chosen = PIN_COST if cost is None else cost
     salt = secrets.token_bytes(_SALT_BYTES)
-    digest = _kdf(salt, _N, _R, _P).derive(pin.encode("ascii"))
-    return "$".join(["scrypt", str(_N), str(_R), str(_P), _b64(salt), _b64(digest)])
+    digest = _kdf(salt, chosen.n, chosen.r, chosen.p).derive(pin.encode("ascii"))
+    fields = ("scrypt", str(chosen.n), str(chosen.r), str(chosen.p), _b64(salt), _b64(digest))
+    return "$".join(fields)
 
 
 def pin_matches(pin: str, stored: str) -> bool:

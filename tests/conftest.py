@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from kiosk import staff
 from kiosk.cache import Cache
 from kiosk.keys import MasterKey
 from kiosk.member import Member
 from kiosk.rows import parse_member_row
+from kiosk.staff import ScryptCost
 from kiosk.synthetic import synthetic_rows
 
 SHIFT_VARIABLE = "KIOSK_CLOCK_SHIFT_SECONDS"
@@ -64,3 +66,21 @@ def cache_path(tmp_path: Path) -> Path:
 def cache(cache_path: Path, master_key: MasterKey) -> Iterator[Cache]:
     with Cache.create(cache_path, master_key) as opened:
         yield opened
+
+
+TEST_PIN_COST = ScryptCost(n=2**4, r=8, p=1)
+"""scrypt at next to no cost: at the product's (32 MiB, a few tenths of a second on a
+shared CI core) the suite's PIN hashes and logins would take minutes."""
+
+
+@pytest.fixture(autouse=True)
+def pin_cost(monkeypatch: pytest.MonkeyPatch) -> ScryptCost:
+    """New PIN hashes in this process cost :data:`TEST_PIN_COST`, in every test.
+
+    A stored hash names its own cost, so logins check it at that cost too. The
+    tests of the PIN's hash itself (``tests/test_staff.py``) override this
+    fixture and keep the product's :data:`kiosk.staff.PIN_COST`; so do child
+    processes, which never see it.
+    """
+    monkeypatch.setattr(staff, "PIN_COST", TEST_PIN_COST)
+    return TEST_PIN_COST

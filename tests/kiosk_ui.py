@@ -271,9 +271,30 @@ async def wait_until(pilot: Pilot[Any], done: Callable[[], bool], seconds: float
     await settle(pilot)
 
 
-async def settle(pilot: Pilot[Any]) -> None:
-    """Let thread workers report back and the screen repaint."""
-    for _ in range(5):
-        await pilot.pause(0.02)
-    await pilot.app.workers.wait_for_complete()
+async def tick_idle(pilot: Pilot[Any]) -> None:
+    """The App's idle tick, run now rather than waited for, then the screen settled.
+
+    The App runs it every 0.25 s; tests move :class:`Ticks` and tick by hand, so
+    that no assertion rests on how soon a timer fires on a busy machine.
+    """
+    app = pilot.app
+    assert isinstance(app, KioskApp)
+    app.tick_idle()
+    await settle(pilot)
+
+
+async def settle(pilot: Pilot[Any], seconds: float = 20) -> None:
+    """Until the App is quiet: its messages handled, its thread workers done and their
+    results handled (which may start more), the screen repainted. It waits on the App,
+    not on the clock, so it takes as long as that takes on a busy machine and no longer.
+    """
+    app = pilot.app
+    deadline = time.monotonic() + seconds
+    while True:
+        await pilot.pause()
+        running = [worker for worker in app.workers if not worker.is_finished]
+        if not running:
+            break
+        assert time.monotonic() < deadline, f"workers still running: {running}"
+        await app.workers.wait_for_complete()
     await pilot.pause()

@@ -37,6 +37,7 @@ from tests.kiosk_ui import (
     build_kiosk,
     local_time_is_wib,
     settle,
+    tick_idle,
     wait_until,
 )
 from tests.screen_image import screen_text
@@ -220,16 +221,15 @@ def test_staff_are_logged_out_after_two_idle_minutes(kiosk: Kiosk) -> None:
     async def scenario(app: KioskApp, pilot: Pilot[Any]) -> None:
         await log_in(pilot)
         ticks.advance(100)
-        await pilot.pause(0.4)
+        await tick_idle(pilot)
         assert isinstance(app.screen, MaintenanceScreen)
         await pilot.press("b")  # any key counts as activity
         await settle(pilot)
         ticks.advance(110)
-        await pilot.pause(0.4)
+        await tick_idle(pilot)
         assert isinstance(app.screen, MaintenanceScreen)
         ticks.advance(11)
-        await pilot.pause(0.4)
-        await settle(pilot)
+        await tick_idle(pilot)
         assert not app.staff
         assert isinstance(app.screen, WelcomeScreen)
 
@@ -244,8 +244,7 @@ def test_an_abandoned_pin_prompt_closes_too(kiosk: Kiosk) -> None:
         await pilot.press("f12", "4", "8")
         await settle(pilot)
         ticks.advance(121)
-        await pilot.pause(0.4)
-        await settle(pilot)
+        await tick_idle(pilot)
         assert isinstance(app.screen, WelcomeScreen)
 
     drive(kiosk.app(ticks=ticks), scenario)

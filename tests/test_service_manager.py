@@ -43,6 +43,11 @@ WATCHDOG_USEC = 400_000
 """A 0.4 s watchdog: the App pings every 0.2 s."""
 
 
+PING = "WATCHDOG=1"
+STOP = "stop-listening"
+"""The name of the mark that ends the listener's thread."""
+
+
 @dataclass
 class Listener:
     """systemd's side of ``$NOTIFY_SOCKET``: every datagram with the time it arrived."""
@@ -57,7 +62,10 @@ class Listener:
                 data = self.sock.recv(4096)
             except OSError:
                 return
-            self.received.append((time.monotonic(), data.decode()))
+            text = data.decode()
+            if text == f"TEST={STOP}":
+                return
+            self.received.append((time.monotonic(), text))
 
     def messages(self) -> list[str]:
         return [text for _, text in self.received]
@@ -71,6 +79,38 @@ class Listener:
             time.sleep(0.02)
         raise AssertionError(f"no {wanted!r} in {self.messages()}")
 
+    def wait_for_count(self, wanted: str, count: int, seconds: float = 20) -> None:
+        """Until ``count`` datagrams that are exactly ``wanted`` have come."""
+        deadline = time.monotonic() + seconds
+        while self.messages().count(wanted) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"fewer than {count} {wanted!r} in {self.messages()}")
+            time.sleep(0.02)
+
+    def mark(self, name: str) -> str:
+        """A datagram of the test's own, queued behind everything already sent to the socket.
+
+        The kernel keeps one queue for the listening socket, so what the App sent
+        before the mark is received before it, however late this thread reads.
+        """
+        text = f"TEST={name}"
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sender:
+            sender.sendto(text.encode(), str(self.path))
+        return text
+
+    def arrival(self, text: str) -> float | None:
+        return next((at for at, got in self.received if got == text), None)
+
+    def after(self, first: str) -> list[str]:
+        """What came after the datagram ``first``: nothing while it has not come."""
+        messages = self.messages()
+        return messages[messages.index(first) + 1 :] if first in messages else []
+
+    def between(self, first: str, last: str) -> list[str]:
+        """What came after the datagram ``first`` and before ``last``."""
+        following = self.after(first)
+        return following[: following.index(last)]
+
 
 @pytest.fixture
 def listener(tmp_path: Path) -> Iterator[Listener]:
@@ -81,8 +121,9 @@ def listener(tmp_path: Path) -> Iterator[Listener]:
     thread = threading.Thread(target=found.run, daemon=True)
     thread.start()
     yield found
+    found.mark(STOP)  # Closing the socket would not wake its reader.
+    thread.join(timeout=20)
     sock.close()
-    thread.join(timeout=2)
 
 
 @pytest.fixture(autouse=True)
@@ -103,9 +144,7 @@ def test_the_running_kiosk_says_ready_pings_and_stops_cleanly(
         ready = listener.wait_for("READY=1")
         assert ready.startswith("READY=1\nSTATUS=serving; data of ")
         assert "last background sync: none yet" in ready
-        time.sleep(1.0)
-        pings = [at for at, text in listener.received if text == "WATCHDOG=1"]
-        assert len(pings) >= 3, listener.messages()
+        listener.wait_for_count(PING, 3)
         rest = terminate(process, controller)
         assert process.wait(timeout=1) == 0
         assert LEAVE_ALT_SCREEN in drawn + rest
@@ -120,28 +159,41 @@ def test_the_running_kiosk_says_ready_pings_and_stops_cleanly(
 def test_watchdog_pings_stop_while_the_event_loop_is_blocked(
     tmp_path: Path, listener: Listener
 ) -> None:
+    """The pings come from the event loop itself: a hung UI falls silent and systemd sees it."""
     kiosk = build_kiosk(tmp_path, new_key())
     app = kiosk.app(notifier=Notifier(str(listener.path), WATCHDOG_USEC))
-    window: list[float] = []
+    timeout = WATCHDOG_USEC / 1_000_000
+    hung: list[float] = []
+
+    def hang(start: str) -> None:
+        """Block the event loop, as a stuck UI would, until systemd would have given up on it:
+        the listener has had the mark sent as the hang began, then twice the watchdog timeout
+        went by (a ping from anywhere but the loop would have come in that time)."""
+        began = time.monotonic()
+        while True:
+            arrived = listener.arrival(start)
+            if arrived is not None and time.monotonic() - arrived >= 2 * timeout:
+                break
+            assert time.monotonic() - began < 20, f"the listener never got {start!r}"
+            time.sleep(0.01)
+        hung.append(time.monotonic() - began)
 
     async def scenario() -> None:
         async with app.run_test(size=(100, 30)) as pilot:
             await settle(pilot)
-            await pilot.pause(0.6)
-            window.append(time.monotonic())
-            time.sleep(1.5)  # The event loop itself hangs here, as a stuck UI would.
-            window.append(time.monotonic())
-            await pilot.pause(0.6)
+            await wait_until(pilot, lambda: listener.messages().count(PING) >= 2)
+            start = listener.mark("hang-start")
+            hang(start)
+            end = listener.mark("hang-end")
+            await wait_until(pilot, lambda: listener.after(end).count(PING) >= 2)
 
     asyncio.run(scenario())
-    start, end = window
-    pings = [at for at, text in listener.received if text == "WATCHDOG=1"]
-    before = [at for at in pings if at < start]
-    during = [at for at in pings if start + 0.05 < at < end]
-    after = [at for at in pings if at > end]
-    assert len(before) >= 2, pings
-    assert during == []
-    assert len(after) >= 2, pings
+    messages = listener.messages()
+    before = messages[: messages.index("TEST=hang-start")]
+    assert before.count(PING) >= 2, messages
+    assert listener.between("TEST=hang-start", "TEST=hang-end") == [], messages
+    assert listener.after("TEST=hang-end").count(PING) >= 2, messages
+    assert hung[0] >= 2 * timeout
 
 
 # The background sync ------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """``kiosk staff-pin set`` as an operator runs it: from a provisioning script and on a terminal.
 
-The PIN goes through real scrypt into a real state file; the typed-twice path
-runs the real command on a pseudo-terminal, as ``getpass`` needs one.
+The PIN goes through real scrypt, at the product's cost, into a real state file;
+the typed-twice path runs the real command on a pseudo-terminal, as ``getpass``
+needs one.
 """
 
 import io
@@ -19,12 +20,34 @@ from kiosk.cli import main
 from kiosk.config import load_config
 from kiosk.maintenance import LoggedIn, Maintenance, WrongPin
 from kiosk.service import KioskService
-from kiosk.staff import PIN_SETTING
+from kiosk.staff import PIN_COST, PIN_SETTING, ScryptCost, hash_pin, pin_matches
 from tests.kiosk_ui import Clock
 from tests.test_run import installed_kiosk, read_until
 
 ROOT = Path(__file__).resolve().parent.parent
 PIN = "246813"
+PRODUCT_PREFIX = f"scrypt${PIN_COST.n}${PIN_COST.r}${PIN_COST.p}$"
+
+
+@pytest.fixture(autouse=True)
+def pin_cost() -> ScryptCost:
+    """Here, unlike everywhere else in the suite (``tests/kiosk_ui.py``), PINs are hashed at
+    the product's cost: these are the tests of that hash."""
+    return PIN_COST
+
+
+def test_the_product_cost_is_scrypt_n_2_15_r_8_p_1() -> None:
+    """About 0.1 s and 32 MiB per guess: lowering it is a decision, not an accident."""
+    assert ScryptCost(n=2**15, r=8, p=1) == PIN_COST
+    assert hash_pin(PIN).startswith(PRODUCT_PREFIX)
+
+
+def test_a_hash_names_its_cost_and_is_checked_at_it() -> None:
+    cheap = hash_pin(PIN, ScryptCost(n=2**4, r=8, p=1))
+    assert cheap.startswith("scrypt$16$8$1$")
+    assert pin_matches(PIN, cheap)
+    assert not pin_matches("975310", cheap)
+    assert pin_matches(PIN, hash_pin(PIN))
 
 
 def staff_of(config: Path) -> Maintenance:
@@ -63,7 +86,7 @@ def test_a_pin_from_standard_input_is_kept_only_as_a_slow_hash(
     staff = staff_of(config)
     stored = staff.service.state.setting(PIN_SETTING)
     assert stored is not None
-    assert stored.startswith("scrypt$")
+    assert stored.startswith(PRODUCT_PREFIX)
     assert staff.login(PIN) == LoggedIn()
     event = staff.service.audit.latest(Event.STAFF_PIN)
     assert event is not None
