@@ -18,6 +18,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from kiosk.audit import Audit, Event
+from kiosk.banner import Banner, Sample, write_banner
 from kiosk.cache import Cache
 from kiosk.central.publish import publish
 from kiosk.central.repository import FeedLayout, FeedRepository, init_feed
@@ -78,14 +79,9 @@ class DemoLayout:
     def cache_path(self) -> Path:
         return self.kiosk / "cache.db"
 
-
-@dataclass(frozen=True)
-class Sample:
-    """A member to try at the demo kiosk, with the answer that verifies them."""
-
-    nik: str
-    mother_name: str
-    case: str
+    @property
+    def banner(self) -> Path:
+        return self.kiosk / "banner.json"
 
 
 @dataclass(frozen=True)
@@ -94,6 +90,7 @@ class Demo:
     members_file: Path
     feed: FeedLayout
     config: Path
+    banner: Path
     samples: list[Sample]
     sync: SyncResult | None
 
@@ -127,12 +124,15 @@ def build_demo(
     config_path = install_kiosk(paths.kiosk, layout, source or "../feed/repository")
     set_demo_pin(config_path, now)
     result = sync_demo(config_path, now) if sync else None
+    found = samples(members_file, today)
+    write_banner(paths.banner, Banner(tuple(found), DEMO_PIN))
     return Demo(
         root=directory,
         members_file=members_file,
         feed=layout,
         config=config_path,
-        samples=samples(members_file, today),
+        banner=paths.banner,
+        samples=found,
         sync=result,
     )
 
@@ -162,12 +162,15 @@ def open_demo(directory: Path, now: datetime) -> Demo | None:
     FeedRepository.open(paths.feed.root).refresh(now)
     set_demo_pin(paths.config, now)
     sync_demo(paths.config, now)
+    found = samples(paths.members_file, now.date())
+    write_banner(paths.banner, Banner(tuple(found), DEMO_PIN))
     return Demo(
         root=directory,
         members_file=paths.members_file,
         feed=paths.feed,
         config=paths.config,
-        samples=samples(paths.members_file, now.date()),
+        banner=paths.banner,
+        samples=found,
         sync=None,
     )
 

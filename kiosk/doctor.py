@@ -32,7 +32,6 @@ from tuf.ngclient import Updater, UpdaterConfig
 from kiosk.cache import Cache, FeedCursor
 from kiosk.cache.sealing import INDEX_BYTES, RecordSealer
 from kiosk.card import load_card_public_key
-from kiosk.central.repository import DEFAULT_LIFETIMES
 from kiosk.config import Config, FeedSettings, QrMode, QrSetting, ScreenSettings, load_config
 from kiosk.errors import (
     CacheCorruptError,
@@ -43,6 +42,7 @@ from kiosk.errors import (
     UnavailableError,
 )
 from kiosk.feed.client import feed_base, trusted_expiry, tuf_failures
+from kiosk.feed.lifetimes import DEFAULT_LIFETIMES
 from kiosk.feed.names import INDEX_TARGET
 from kiosk.feed.trust import CARD_KEY_FILE, FLEET_CREDENTIAL, FLEET_KEY_FILE, ROOT_FILE
 from kiosk.i18n import Message, msg

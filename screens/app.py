@@ -11,7 +11,7 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
@@ -21,8 +21,8 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from kiosk.banner import Banner
 from kiosk.config import QrMode
-from kiosk.demo import Sample
 from kiosk.errors import KioskError
 from kiosk.i18n import Lang, msg
 from kiosk.logs import log_unexpected
@@ -91,7 +91,7 @@ class KioskApp(App[int], inherit_bindings=False):
         *,
         console: bool = False,
         qr_mode: QrMode = "half",
-        demo: Sequence[Sample] = (),
+        banner: Banner | None = None,
         ticks: Callable[[], float] = time.monotonic,
         notifier: Notifier | None = None,
         schedule: SyncSchedule | None = None,
@@ -109,7 +109,7 @@ class KioskApp(App[int], inherit_bindings=False):
         self.linux_console = console
         """The bare Linux console: 16 colours, CP437 glyphs, whole-cell QR codes."""
         self.qr_mode = qr_mode
-        self.demo = tuple(demo)
+        self.banner = banner
         self.ticks = ticks
         self.session: Session | None = None
         self.staff = False

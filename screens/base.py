@@ -78,8 +78,8 @@ class MemberScreen(KioskScreen):
 
     def compose(self) -> ComposeResult:
         yield from self.topbar()
-        if self.SHOW_DEMO and self.kiosk.demo:
-            yield DemoBanner(self.kiosk.demo)
+        if self.SHOW_DEMO and self.kiosk.banner:
+            yield DemoBanner(self.kiosk.banner)
         yield from self.body()
         with Horizontal(id="actions"):
             yield from self.actions()

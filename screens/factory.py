@@ -5,11 +5,11 @@ temporary cache, a fixed clock) and take the QR mode from :func:`qr_mode`.
 """
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
+from kiosk.banner import Banner
 from kiosk.clock import Clock, system_clock
 from kiosk.config import Config, QrMode, QrSetting
-from kiosk.demo import Sample
 from kiosk.maintenance import Maintenance
 from kiosk.notify import Notifier
 from kiosk.schedule import SyncSchedule
@@ -25,7 +25,7 @@ def build_app(
     config: Config,
     environ: Mapping[str, str] = os.environ,
     *,
-    demo: Sequence[Sample] = (),
+    banner: Banner | None = None,
     background_sync: bool = True,
     clock: Clock = system_clock,
 ) -> KioskApp:
@@ -37,7 +37,7 @@ def build_app(
         Maintenance.from_config(config, environ, service),
         console=console,
         qr_mode=qr_mode(config.screen.qr_mode, console),
-        demo=demo,
+        banner=banner,
         notifier=Notifier.from_environ(environ),
         schedule=SyncSchedule(config.feed.sync_interval) if background_sync else None,
     )

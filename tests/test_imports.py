@@ -1,7 +1,13 @@
-"""Import hygiene: the core never imports Textual (ruff's TID251 says the same at lint time)."""
+"""Import hygiene: the core never imports Textual (ruff's TID251 says the same at lint time),
+and the running kiosk loads neither the publisher nor the developer tools."""
 
 import ast
+import os
 from pathlib import Path
+
+from kiosk.clock import system_clock
+from kiosk.demo import build_demo
+from tests.test_run import read_until, start_kiosk, terminate
 
 ROOT = Path(__file__).resolve().parent.parent
 CORE = sorted((ROOT / "kiosk").rglob("*.py"))
@@ -42,3 +48,57 @@ def test_only_the_run_command_reaches_for_the_ui() -> None:
     }
     assert {path: names for path, names in offenders.items() if names} == {}
     assert "screens.factory" in imported_modules(COMPOSITION_ROOT)
+
+
+NOT_IN_A_KIOSK = (
+    "kiosk.central",
+    "kiosk.demo",
+    "kiosk.synthetic",
+    "kiosk.bench",
+    "screens.bench",
+    "tuf.repository",
+)
+"""The publisher, the developer tools and TUF's repository side: code a kiosk never runs.
+(``kiosk.cli.bench`` may load: it only registers the subcommand and imports the benchmark
+when it runs. ``securesystemslib.signer`` cannot be listed: ``tuf.ngclient`` verifies with it.)"""
+
+
+MODULE_DUMP = """
+import atexit, os, sys
+
+atexit.register(lambda: open(os.environ["MODULE_DUMP"], "w").write("\\n".join(sys.modules)))
+"""
+"""A ``sitecustomize`` for the child: at exit it writes every module the process loaded.
+(Not ``-X importtime``: Textual draws on standard error, where that would go too.)"""
+
+
+def test_the_running_kiosk_loads_no_publishing_or_tool_code(tmp_path: Path) -> None:
+    """The real ``kiosk run``, on a demo kiosk with its banner, from start to SIGTERM."""
+    demo = build_demo(tmp_path / "demo", 60, system_clock())
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(MODULE_DUMP)
+    dump = tmp_path / "modules.txt"
+    process, controller = start_kiosk(
+        demo.config, "--banner", str(demo.banner), PYTHONPATH=str(site), MODULE_DUMP=str(dump)
+    )
+    try:
+        drawn = read_until(controller, b"Selamat datang", 30)
+        assert b"Selamat datang" in drawn, drawn[-500:]
+        assert demo.samples[0].nik.encode() in drawn  # the banner, read as data
+        terminate(process, controller)
+        assert process.wait(timeout=10) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+        os.close(controller)
+    loaded = set(dump.read_text().split())
+    assert {"screens.app", "kiosk.feed.client", "tuf.ngclient"} <= loaded
+    assert (
+        sorted(
+            name
+            for name in loaded
+            if any(name == banned or name.startswith(banned + ".") for banned in NOT_IN_A_KIOSK)
+        )
+        == []
+    )

@@ -25,12 +25,12 @@ from kiosk.central.repository import (
     ROLES,
     FeedLayout,
     FeedRepository,
-    Lifetimes,
     init_feed,
 )
 from kiosk.central.serve import FeedServer, make_server
 from kiosk.cli import main
 from kiosk.errors import InvalidInputError, KeyMaterialError, KioskError
+from kiosk.feed.lifetimes import Lifetimes
 from kiosk.keys import read_key_file
 
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)

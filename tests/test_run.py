@@ -49,12 +49,19 @@ def read_until(fd: int, wanted: bytes, seconds: float) -> bytes:
     return seen
 
 
-def start_kiosk(config: Path, **environ: str) -> tuple["subprocess.Popen[bytes]", int]:
+def start_kiosk(
+    config: Path, *options: str, **environ: str
+) -> tuple["subprocess.Popen[bytes]", int]:
     """``kiosk run`` on a 100x30 pty, as on tty1: the process and the terminal's other end."""
+    return start_command(["run", "--config", str(config), *options], **environ)
+
+
+def start_command(argv: list[str], **environ: str) -> tuple["subprocess.Popen[bytes]", int]:
+    """``kiosk ARGV...`` on a 100x30 pty: the process and the terminal's other end."""
     controller, terminal = pty.openpty()
     env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "100", "LINES": "30", **environ}
     process = subprocess.Popen(
-        [sys.executable, "-m", "kiosk", "run", "--config", str(config)],
+        [sys.executable, "-m", "kiosk", *argv],
         stdin=terminal,
         stdout=terminal,
         stderr=terminal,
@@ -99,3 +106,21 @@ def test_sigterm_ends_the_kiosk_cleanly_and_gives_the_terminal_back(tmp_path: Pa
         os.close(controller)
     log = (tmp_path / "kiosk-ui.log").read_text()
     assert "stopping on signal" in log
+
+
+def test_kiosk_demo_builds_then_becomes_the_real_kiosk_with_its_banner(tmp_path: Path) -> None:
+    """What ``make demo`` runs: the builder execs ``kiosk run --banner``, in the same process."""
+    demo = tmp_path / "demo"
+    process, controller = start_command(["demo", "--dir", str(demo), "--members", "60"])
+    try:
+        drawn = read_until(controller, b"Selamat datang", 90)
+        assert b"Selamat datang" in drawn, drawn[-500:]
+        assert b"PIN 246810" in drawn  # the banner, read from demo/kiosk/banner.json
+        command = Path(f"/proc/{process.pid}/cmdline").read_bytes().split(b"\0")
+        assert command[2:5] == [b"kiosk", b"run", b"--config"]
+        terminate(process, controller)
+        assert process.wait(timeout=10) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+        os.close(controller)

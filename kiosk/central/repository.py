@@ -32,7 +32,7 @@ import secrets
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, Final, TypeVar
 
@@ -63,6 +63,7 @@ from tuf.api.metadata import (
 from tuf.api.serialization import DeserializationError
 
 from kiosk.errors import InvalidInputError, KeyMaterialError, KioskError
+from kiosk.feed.lifetimes import DEFAULT_LIFETIMES, Lifetimes
 from kiosk.i18n import msg
 from kiosk.keys import read_private_file, write_new_key
 
@@ -83,23 +84,6 @@ log = logging.getLogger(__name__)
 
 S = TypeVar("S", bound=Signed)
 R = TypeVar("R", Root, Targets, Snapshot, Timestamp)
-
-
-@dataclass(frozen=True)
-class Lifetimes:
-    """How long each role's signature holds; refresh renews each at half of it."""
-
-    root: timedelta = timedelta(days=365)
-    targets: timedelta = timedelta(days=90)
-    snapshot: timedelta = timedelta(days=14)
-    timestamp: timedelta = timedelta(days=2)
-
-    def of(self, role: str) -> timedelta:
-        lifetime: timedelta = getattr(self, role)
-        return lifetime
-
-
-DEFAULT_LIFETIMES: Final = Lifetimes()
 
 
 @dataclass(frozen=True)

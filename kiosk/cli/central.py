@@ -1,18 +1,20 @@
 """``kiosk central``: the central store's feed (create it, serve it, keep it fresh).
 
 These commands run at the central store, never on a kiosk, and need no kiosk
-configuration file.
+configuration file. The publisher is imported by each command, never by
+``kiosk`` itself: ``kiosk run`` on a kiosk loads no publishing code.
 """
 
 import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from kiosk.central.publish import PublishRefused, RowProblem, publish
-from kiosk.central.repository import FeedLayout, FeedRepository, init_feed
-from kiosk.central.serve import make_server
 from kiosk.cli import Invocation, Subparsers, add_command, print_json
+
+if TYPE_CHECKING:
+    from kiosk.central.publish import RowProblem
 
 
 def feed_dir_argument(parser: argparse.ArgumentParser) -> None:
@@ -83,6 +85,8 @@ def _port(text: str) -> int:
 
 
 def _init(run: Invocation) -> int:
+    from kiosk.central.repository import init_feed
+
     layout = init_feed(run.args.dir, run.clock())
     paths = {
         "feed": layout.root,
@@ -109,6 +113,9 @@ def _init(run: Invocation) -> int:
 
 def _serve(run: Invocation) -> int:
     # The server reads only the public repository: it needs no keys and should not have them.
+    from kiosk.central.repository import FeedLayout
+    from kiosk.central.serve import make_server
+
     server = make_server(FeedLayout(run.args.dir), run.args.host, run.args.port)
     with server:
         print(f"Serving {server.layout.repository} at {server.url}", flush=True)
@@ -121,6 +128,8 @@ def _serve(run: Invocation) -> int:
 
 
 def _publish(run: Invocation) -> int:
+    from kiosk.central.publish import PublishRefused, publish
+
     try:
         result = publish(
             run.args.dir,
@@ -159,7 +168,7 @@ def _publish(run: Invocation) -> int:
     return 0
 
 
-def _print_problems(problems: list[RowProblem], total: int, *, json_output: bool) -> None:
+def _print_problems(problems: "list[RowProblem]", total: int, *, json_output: bool) -> None:
     """Bad rows, by line, on standard error: the operator fixes the file from this list."""
     if json_output:
         for problem in problems:
@@ -176,6 +185,8 @@ def _print_problems(problems: list[RowProblem], total: int, *, json_output: bool
 
 
 def _refresh(run: Invocation) -> int:
+    from kiosk.central.repository import FeedRepository
+
     repository = FeedRepository.open(run.args.dir)
     renewed = repository.refresh(run.clock())
     expiries = repository.expiries()

@@ -1,10 +1,12 @@
 """``kiosk demo``: a whole synthetic installation to try the kiosk on."""
 
+import os
+import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import NoReturn
 
 from kiosk.cli import Invocation, Subparsers, add_command, print_json
-from kiosk.config import load_config
-from kiosk.demo import DEMO_PIN, build_demo, open_demo
 
 
 def register(subparsers: Subparsers) -> None:
@@ -27,6 +29,8 @@ def register(subparsers: Subparsers) -> None:
 
 
 def _demo(run: Invocation) -> int:
+    from kiosk.demo import DEMO_PIN, build_demo, open_demo
+
     now = run.clock()
     demo = open_demo(run.args.dir, now) or build_demo(run.args.dir, run.args.members, now)
     if run.args.json:
@@ -50,9 +54,14 @@ def _demo(run: Invocation) -> int:
     for sample in demo.samples:
         print(f"  {sample.nik}  {sample.mother_name:<28} {sample.case}")
     print(f"Staff mode: F12 (or tap the top-left corner five times), PIN {DEMO_PIN}")
-    if run.args.no_ui:
-        print(f"Start the kiosk on it: kiosk run --config {demo.config}")
-        return 0
-    from kiosk.cli.run import run_kiosk
+    argv = ["run", "--config", str(demo.config), "--banner", str(demo.banner)]
+    if not run.args.no_ui:
+        _become_kiosk(argv, run.environ)
+    print(f"Start the kiosk on it: kiosk {' '.join(argv)}")
+    return 0
 
-    return run_kiosk(load_config(demo.config), run.environ, demo.samples, run.clock)
+
+def _become_kiosk(argv: list[str], environ: Mapping[str, str]) -> NoReturn:
+    """The kiosk itself, as systemd starts it: a fresh process that never loaded the builder."""
+    sys.stdout.flush()
+    os.execve(sys.executable, [sys.executable, "-m", "kiosk", *argv], dict(environ))  # noqa: S606

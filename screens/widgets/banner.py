@@ -1,11 +1,9 @@
 """The demo banner: which synthetic members to try, shown only by ``kiosk demo``."""
 
-from collections.abc import Sequence
-
 from rich.text import Text
 from textual.widgets import Static
 
-from kiosk.demo import DEMO_PIN, Sample
+from kiosk.banner import Banner
 
 
 class DemoBanner(Static):
@@ -19,10 +17,10 @@ class DemoBanner(Static):
     }
     """
 
-    def __init__(self, samples: Sequence[Sample]) -> None:
+    def __init__(self, banner: Banner) -> None:
         text = Text.assemble(("DEMO (data sintetis / synthetic data): ", "bold"))
-        for sample in samples:
+        for sample in banner.samples:
             text.append(f"{sample.nik} ", style="bold")
             text.append(f"ibu/mother: {sample.mother_name}; ")
-        text.append(f"staf/staff: F12, PIN {DEMO_PIN}")
+        text.append(f"staf/staff: F12, PIN {banner.staff_pin}")
         super().__init__(text)
