@@ -44,11 +44,12 @@ $(SHIFT_CLOCK): tests/clock/shift_clock.c
 	@command -v cc >/dev/null || { echo "make: test-later needs a C compiler (apt-get install gcc)" >&2; exit 1; }
 	cc -shared -fPIC -O2 -Wall -Wextra -Werror -o $@ $< -ldl
 
-## check: ruff and mypy --strict only
+## check: ruff, mypy --strict and the import contracts only
 check: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) build $(DEMO_DIR) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from central.rows import parse_member_row
+from devtools.synthetic import synthetic_rows
 from kiosk import staff
 from kiosk.cache import Cache
 from kiosk.keys import MasterKey
 from kiosk.member import Member
-from kiosk.rows import parse_member_row
 from kiosk.staff import ScryptCost
-from kiosk.synthetic import synthetic_rows
 
 SHIFT_VARIABLE = "KIOSK_CLOCK_SHIFT_SECONDS"
 """Set by ``make test-later`` beside the preloaded ``tests/clock/shift_clock.c``."""

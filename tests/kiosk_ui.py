@@ -17,6 +17,8 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from textual.pilot import Pilot
 
+from central.rows import parse_member_row
+from devtools.synthetic import synthetic_rows
 from kiosk.audit import Audit
 from kiosk.cache import Cache, FeedCursor
 from kiosk.card import ISSUER, CardClaims, CardSigner
@@ -29,11 +31,9 @@ from kiosk.keys import MasterKey
 from kiosk.maintenance import Maintenance
 from kiosk.member import Member, MembershipStatus, Period, Program, Segment
 from kiosk.notify import Notifier
-from kiosk.rows import parse_member_row
 from kiosk.schedule import SyncSchedule
 from kiosk.service import KioskService
 from kiosk.state import StateStore
-from kiosk.synthetic import synthetic_rows
 from screens.app import KioskApp
 from screens.factory import qr_mode
 

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from central.publish import PublishResult, publish
+from central.repository import FeedLayout
+from central.serve import FeedServer, make_server
+from devtools.demo import DemoLayout, read_members, write_members
 from kiosk.cache import Cache
-from kiosk.central.publish import PublishResult, publish
-from kiosk.central.repository import FeedLayout
-from kiosk.central.serve import FeedServer, make_server
 from kiosk.cli import main
-from kiosk.demo import DemoLayout, read_members, write_members
 from kiosk.keys import read_key_file
 
 

@@ -2,7 +2,7 @@
 
 Times are too noisy here to assert on; what is checked is that every phase ran
 against the same members and counted what it should. The UI figures come from
-child processes (``python -m screens.bench``), a few runs only, to keep this quick.
+child processes (``python -m devtools.ui_bench``), a few runs only, to keep this quick.
 """
 
 import json
@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from kiosk.bench import BenchLayout
+from devtools.bench import BenchLayout
+from devtools.demo import read_members
 from kiosk.cli import main
-from kiosk.demo import read_members
 
 MEMBERS = 1500
 CHANGES = 150

@@ -23,9 +23,9 @@ from pathlib import Path
 
 import pytest
 
+from devtools.demo import build_demo
 from kiosk.cache import Cache
 from kiosk.cli import main
-from kiosk.demo import build_demo
 from kiosk.doctor import (
     CARD_SIDE_COLUMNS,
     DISK_RESERVE,

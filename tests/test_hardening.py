@@ -28,9 +28,9 @@ from pathlib import Path
 
 import pytest
 
+from central.repository import FeedLayout
+from devtools.demo import build_demo, read_members
 from kiosk.cache import Cache
-from kiosk.central.repository import FeedLayout
-from kiosk.demo import build_demo, read_members
 from kiosk.feed.trust import FLEET_CREDENTIAL, FLEET_KEY_FILE
 from kiosk.i18n import msg
 from kiosk.keys import CREDENTIAL_NAME, read_credential, read_key_file, write_new_key

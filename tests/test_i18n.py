@@ -10,7 +10,11 @@ import pytest
 from kiosk.i18n import LANGS, Message, catalogue, msg
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = sorted((ROOT / "kiosk").rglob("*.py")) + sorted((ROOT / "screens").rglob("*.py"))
+SOURCES = sorted(
+    path
+    for room in ("kiosk", "screens", "central", "devtools")
+    for path in (ROOT / room).rglob("*.py")
+)
 LITERAL_KEY = re.compile(r"""msg\(\s*["']([a-z0-9_.]+)["']""")
 ANY_KEY_TEXT = re.compile(r"""["']([a-z0-9_]+(?:\.[a-z0-9_{}.]+)+)["']""")
 

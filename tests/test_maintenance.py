@@ -16,9 +16,9 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import ProgressBar
 
+from devtools.demo import build_demo
 from kiosk.audit import Audit, AuditEvent, Event
 from kiosk.config import Limits, ScreenSettings
-from kiosk.demo import build_demo
 from kiosk.state import StateStore
 from screens.app import STAFF_TAPS, KioskApp
 from screens.factory import build_app

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.central.publish import CARD_LIFETIME, CARD_RENEWAL
+from central.publish import CARD_LIFETIME, CARD_RENEWAL
+from devtools.demo import build_demo, write_members
 from kiosk.cli import main
-from kiosk.demo import build_demo, write_members
 from kiosk.keys import write_new_key
 from tests.sites import Site, expected_contents
 from tests.test_sync import changed

@@ -20,14 +20,14 @@ from tuf.api.exceptions import ExpiredMetadataError
 from tuf.api.metadata import Metadata, Root
 from tuf.ngclient import Updater
 
-from kiosk.central.repository import (
+from central.repository import (
     KEEP_VERSIONS,
     ROLES,
     FeedLayout,
     FeedRepository,
     init_feed,
 )
-from kiosk.central.serve import FeedServer, make_server
+from central.serve import FeedServer, make_server
 from kiosk.cli import main
 from kiosk.errors import InvalidInputError, KeyMaterialError, KioskError
 from kiosk.feed.lifetimes import Lifetimes
@@ -349,7 +349,7 @@ def test_server_follows_no_link_out_of_the_repository(
 def test_server_answers_get_and_head_only(
     live_layout: FeedLayout, server: FeedServer, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG, logger="kiosk.central.serve")
+    caplog.set_level(logging.DEBUG, logger="central.serve")
     expected = (live_layout.metadata / "timestamp.json").read_bytes()
     assert server.url == f"http://127.0.0.1:{server.server_address[1]}/"
     assert get(server, "/metadata/timestamp.json") == (200, expected)

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from central.rows import COLUMNS, TEXT_LIMITS, InvalidRowError, parse_member_row
 from kiosk.card import ISSUER, CardClaims, CardSigner
 from kiosk.errors import InvalidInputError
 from kiosk.member import Member, MembershipStatus, Period, Program, Segment
 from kiosk.qr import MAX_SCREEN_VERSION, encode_qr
-from kiosk.rows import COLUMNS, TEXT_LIMITS, InvalidRowError, parse_member_row
 
 TODAY = date(2026, 11, 24)
 KEY = b"k" * 32

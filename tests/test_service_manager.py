@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
+from central.serve import make_server
+from devtools.demo import build_demo
 from kiosk.audit import Audit, Event
-from kiosk.central.serve import make_server
 from kiosk.config import load_config
-from kiosk.demo import build_demo
 from kiosk.notify import Notifier
 from kiosk.schedule import SyncSchedule
 from screens.factory import build_app

@@ -16,8 +16,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from securesystemslib.signer import CryptoSigner
 from tuf.api.metadata import Metadata, Timestamp
 
+from devtools.demo import build_demo
 from kiosk.card import CardVerdict, load_card_public_key, verify_card
-from kiosk.demo import build_demo
 from kiosk.errors import ExpiredError, RejectedError, UnavailableError
 from kiosk.keys import write_new_key
 from tests.sites import Site, expected_contents, serving

@@ -21,14 +21,14 @@ from pathlib import Path
 
 import pytest
 
+from devtools.demo import build_demo
+from devtools.synthetic import synthetic_rows
 from kiosk.config import load_config
-from kiosk.demo import build_demo
 from kiosk.errors import CacheError, UnavailableError
 from kiosk.feed.client import FeedClient
 from kiosk.feed.trust import load_trust
 from kiosk.maintenance import Maintenance
 from kiosk.service import KioskService
-from kiosk.synthetic import synthetic_rows
 from tests.sites import Site, serving
 from tests.test_sync import assert_refused
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from kiosk.demo import build_demo
+from devtools.demo import build_demo
 from kiosk.feed.bundle import BundleKind
 from kiosk.feed.names import bundle_name
 from tests.sites import Site, expected_contents

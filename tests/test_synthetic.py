@@ -6,10 +6,10 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
+from central.rows import COLUMNS, parse_member_row
+from devtools.synthetic import synthetic_rows
 from kiosk.member import Member, MembershipStatus, Program, Segment
-from kiosk.rows import COLUMNS, parse_member_row
 from kiosk.status import contributions
-from kiosk.synthetic import synthetic_rows
 
 TODAY = date(2026, 11, 24)
 SEED = 175

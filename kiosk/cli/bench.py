@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from kiosk.cli import Invocation, Subparsers, add_command, print_json
 
 if TYPE_CHECKING:
-    from kiosk.bench import BenchFigures, Column, Latency, Spread, UiFigures
+    from devtools.bench import BenchFigures, Column, Latency, Spread, UiFigures
 
 FULL_RATIO_TARGET = 2.0
 RSS_TARGET_MB = 200
@@ -72,7 +72,7 @@ def _at_least_one(text: str) -> int:
 
 def _bench(run: Invocation) -> int:
     # Imported here, not above: every command's start-up, a measured sync's included, would pay.
-    from kiosk.bench import BenchLayout, BenchOptions, run_bench
+    from devtools.bench import BenchLayout, BenchOptions, run_bench
 
     args = run.args
     if args.ui_only:
@@ -100,7 +100,7 @@ def _bench(run: Invocation) -> int:
 
 def _ui_only(run: Invocation) -> int:
     """The UI figures alone, on a tree built before: a million-member demo takes long to build."""
-    from kiosk.bench import BenchLayout, ui_figures
+    from devtools.bench import BenchLayout, ui_figures
 
     args = run.args
     if args.dir is None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from kiosk.cli import Invocation, Subparsers, add_command, print_json
 
 if TYPE_CHECKING:
-    from kiosk.central.publish import RowProblem
+    from central.publish import RowProblem
 
 
 def feed_dir_argument(parser: argparse.ArgumentParser) -> None:
@@ -85,7 +85,7 @@ def _port(text: str) -> int:
 
 
 def _init(run: Invocation) -> int:
-    from kiosk.central.repository import init_feed
+    from central.repository import init_feed
 
     layout = init_feed(run.args.dir, run.clock())
     paths = {
@@ -113,8 +113,8 @@ def _init(run: Invocation) -> int:
 
 def _serve(run: Invocation) -> int:
     # The server reads only the public repository: it needs no keys and should not have them.
-    from kiosk.central.repository import FeedLayout
-    from kiosk.central.serve import make_server
+    from central.repository import FeedLayout
+    from central.serve import make_server
 
     server = make_server(FeedLayout(run.args.dir), run.args.host, run.args.port)
     with server:
@@ -128,7 +128,7 @@ def _serve(run: Invocation) -> int:
 
 
 def _publish(run: Invocation) -> int:
-    from kiosk.central.publish import PublishRefused, publish
+    from central.publish import PublishRefused, publish
 
     try:
         result = publish(
@@ -185,7 +185,7 @@ def _print_problems(problems: "list[RowProblem]", total: int, *, json_output: bo
 
 
 def _refresh(run: Invocation) -> int:
-    from kiosk.central.repository import FeedRepository
+    from central.repository import FeedRepository
 
     repository = FeedRepository.open(run.args.dir)
     renewed = repository.refresh(run.clock())

@@ -29,7 +29,7 @@ def register(subparsers: Subparsers) -> None:
 
 
 def _demo(run: Invocation) -> int:
-    from kiosk.demo import DEMO_PIN, build_demo, open_demo
+    from devtools.demo import DEMO_PIN, build_demo, open_demo
 
     now = run.clock()
     demo = open_demo(run.args.dir, now) or build_demo(run.args.dir, run.args.members, now)

@@ -88,7 +88,7 @@ _EMPLOYERS, _CONTRACTORS, _GROUPS, _AGENCIES = 2000, 200, 100, 100
 
 
 def synthetic_rows(count: int, *, seed: int, today: date) -> Iterator[dict[str, str]]:
-    """Yield ``count`` rows with exactly :data:`kiosk.rows.COLUMNS`, all values text.
+    """Yield ``count`` rows with exactly :data:`central.rows.COLUMNS`, all values text.
 
     NIKs and KPJs are unique without remembering them: row ``i`` takes slot
     ``(offset + i * step) mod size`` for a step coprime to the size, a

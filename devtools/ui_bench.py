@@ -1,4 +1,4 @@
-"""``python -m screens.bench``: the UI's figures for ``kiosk bench``, as one JSON object on stdout.
+"""``python -m devtools.ui_bench``: the UI's figures for ``kiosk bench``, as JSON on stdout.
 
 ``kiosk`` never imports Textual, so the benchmark runs these in child processes
 and prints each beside a bare Textual app measured in the same way:
@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     import json
     from pathlib import Path
 
-    parser = argparse.ArgumentParser(prog="python -m screens.bench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m devtools.ui_bench", description=__doc__)
     modes = parser.add_subparsers(dest="mode", required=True)
     start = modes.add_parser("start", help="the kiosk App to an interactive welcome screen")
     start.add_argument("--config", type=Path, required=True, metavar="PATH")
@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
             baseline_ms = asyncio.run(_switch_baseline(len(samples)))
             result = {"samples": len(samples), "flow_ms": flow_ms, "baseline_ms": baseline_ms}
     except BenchError as error:
-        print(f"screens.bench: {error}", file=sys.stderr)
+        print(f"devtools.ui_bench: {error}", file=sys.stderr)
         return 1
     print(json.dumps(result))
     return 0

@@ -17,22 +17,22 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from central.publish import publish
+from central.repository import FeedLayout, FeedRepository, init_feed
+from central.rows import COLUMNS, parse_member_row
+from devtools.synthetic import synthetic_rows
 from kiosk.audit import Audit, Event
 from kiosk.banner import Banner, Sample, write_banner
 from kiosk.cache import Cache
-from kiosk.central.publish import publish
-from kiosk.central.repository import FeedLayout, FeedRepository, init_feed
 from kiosk.config import load_config
 from kiosk.errors import InvalidInputError
 from kiosk.feed.client import FeedClient, SyncResult
 from kiosk.feed.trust import load_trust
 from kiosk.i18n import msg
 from kiosk.keys import load_master_key, write_new_key
-from kiosk.rows import COLUMNS, parse_member_row
 from kiosk.staff import PIN_SETTING, hash_pin
 from kiosk.status import evaluate
 from kiosk.sync import audited_sync
-from kiosk.synthetic import synthetic_rows
 
 DEMO_SEED = 20261124
 DEMO_PIN = "246810"

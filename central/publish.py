@@ -35,9 +35,10 @@ from typing import IO
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from central.repository import FeedLayout, FeedRepository
+from central.rows import InvalidRowError, parse_member_row
 from kiosk.cache.sealing import normalise_name
 from kiosk.card import ISSUER, CardClaims, CardSigner, load_card_private_key
-from kiosk.central.repository import FeedLayout, FeedRepository
 from kiosk.errors import InvalidInputError, KioskError
 from kiosk.feed.bundle import BundleHeader, BundleKind, BundleWriter, fleet_key_id
 from kiosk.feed.names import INDEX_TARGET, bundle_name
@@ -46,7 +47,6 @@ from kiosk.keys import derive_key, read_key_file
 from kiosk.member import Member
 from kiosk.nik import NIK_LENGTH, normalise_nik
 from kiosk.record import encode_body
-from kiosk.rows import InvalidRowError, parse_member_row
 
 CARD_LIFETIME = timedelta(days=90)
 CARD_RENEWAL = timedelta(days=30)

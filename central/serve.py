@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import unquote, urlsplit
 
-from kiosk.central.repository import FeedLayout
+from central.repository import FeedLayout
 from kiosk.errors import InvalidInputError, KioskError
 from kiosk.i18n import msg
 

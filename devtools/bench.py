@@ -17,7 +17,7 @@ Layout of the benchmark directory (see :class:`BenchLayout`)::
     sqlcipher.db    the SQLCipher peer, when sqlcipher3 is installed
 
 The UI's two targets come last, on the cache just synced (:func:`ui_figures`):
-``kiosk`` never imports Textual, so ``python -m screens.bench`` measures them in
+``kiosk`` never imports Textual, so ``python -m devtools.ui_bench`` measures them in
 child processes, each beside a bare Textual app measured the same way.
 """
 
@@ -40,22 +40,22 @@ from pathlib import Path
 from time import perf_counter, perf_counter_ns
 from typing import Any, NoReturn
 
+from central.publish import publish
+from central.repository import FeedLayout, init_feed
+from central.serve import make_server
+from devtools.demo import DEMO_SEED, DemoLayout, install_kiosk, read_members, write_members
+from devtools.synthetic import synthetic_rows
 from kiosk.cache import Cache
 
 # The baselines use the cache's own settings, by construction, so only the crypto differs.
 from kiosk.cache.store import PRAGMAS as CACHE_PRAGMAS
-from kiosk.central.publish import publish
-from kiosk.central.repository import FeedLayout, init_feed
-from kiosk.central.serve import make_server
 from kiosk.config import load_config
-from kiosk.demo import DEMO_SEED, DemoLayout, install_kiosk, read_members, write_members
 from kiosk.errors import InvalidInputError, KioskError
 from kiosk.feed.bundle import BundleKind, BundleReader
 from kiosk.i18n import msg
 from kiosk.keys import load_master_key, read_key_file
 from kiosk.member import MembershipStatus
 from kiosk.status import due_period, evaluate
-from kiosk.synthetic import synthetic_rows
 
 SAMPLE_SEED = 20261125
 """Which members change and which are looked up: fixed, so runs compare."""
@@ -421,8 +421,8 @@ def _write_ui_samples(members_file: Path, samples: Path, runs: int) -> int:
 
 
 def _ui_child(args: Sequence[str], environ: dict[str, str]) -> dict[str, Any]:
-    """``python -m screens.bench``, whose last line on standard output is its JSON object."""
-    argv = [sys.executable, "-m", "screens.bench", *args]
+    """``python -m devtools.ui_bench``, whose last line on standard output is its JSON object."""
+    argv = [sys.executable, "-m", "devtools.ui_bench", *args]
     _settle()
     done = subprocess.run(  # noqa: S603 - our own interpreter and arguments
         argv,
