@@ -35,7 +35,6 @@ class Event(StrEnum):
     STAFF_LOGIN = "staff.login"
     STAFF_LOCKOUT = "staff.lockout"
     STAFF_LOGOUT = "staff.logout"
-    STAFF_SYNC = "staff.sync"
     STAFF_INTEGRITY = "staff.integrity"
     STAFF_SERVICE = "staff.service"
     """The out-of-service switch: outcome ``off`` (maintenance) or ``on``."""

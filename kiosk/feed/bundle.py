@@ -168,10 +168,6 @@ class BundleWriter:
         self._flush(last=True)
 
 
-def read_header(stream: BinaryIO) -> BundleHeader:
-    return BundleHeader.decode(_header_bytes(stream))
-
-
 def _header_bytes(stream: BinaryIO) -> bytes:
     if stream.read(len(MAGIC)) != MAGIC:
         raise BundleError(msg("feed.bundle_not_a_bundle"))
