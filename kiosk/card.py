@@ -54,7 +54,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 from cryptography.hazmat.primitives.serialization import load_pem_private_key, load_pem_public_key
 
-from kiosk.errors import InvalidInputError, KeyMaterialError
+from kiosk.errors import InvalidInputError, KeyMaterialError, KioskError
 from kiosk.i18n import Message, msg
 from kiosk.member import MembershipStatus, Program
 from kiosk.nik import KPJ_LENGTH
@@ -342,9 +342,11 @@ def read_card_image(path: Path) -> str:
     The image libraries load here, not with the module: a kiosk shows cards
     and never reads photos, and every ``kiosk`` command would pay for them.
     """
-    import zxingcpp
-    from PIL import Image
-
+    try:
+        import zxingcpp
+        from PIL import Image
+    except ImportError:
+        raise KioskError(msg("card.image.no_reader")) from None
     try:
         with Image.open(path) as image:
             gray = image.convert("L")

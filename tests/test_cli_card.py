@@ -1,6 +1,8 @@
 """``kiosk card verify`` as staff run it: through the real entry point, with no kiosk config."""
 
 import json
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -119,6 +121,25 @@ def test_a_picture_of_the_card(
     code, out, _ = run(capsys, "--image", str(picture), "--key", key_file)
     assert code == 0
     assert out.splitlines()[-1] == "VALID"
+
+
+def test_a_picture_where_the_image_extra_is_not_installed(key_file: str, tmp_path: Path) -> None:
+    """A kiosk's own install has no image libraries: one sentence saying how to get them."""
+    picture = save_qr(CARD, tmp_path / "card.png")
+    without_images = (
+        "import sys; sys.modules['PIL'] = sys.modules['zxingcpp'] = None; "
+        "from kiosk.cli import main; sys.exit(main())"
+    )
+    argv = ["card", "verify", "--image", str(picture), "--key", key_file]
+    child = subprocess.run(
+        [sys.executable, "-c", without_images, *argv],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert child.returncode == 1
+    assert child.stderr.count("\n") == 1
+    assert "bpjstk-kiosk[image]" in child.stderr
 
 
 def test_a_picture_of_another_qr_code(
