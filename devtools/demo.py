@@ -30,7 +30,7 @@ from kiosk.feed.client import FeedClient, SyncResult
 from kiosk.feed.trust import load_trust
 from kiosk.i18n import msg
 from kiosk.keys import load_master_key, write_new_key
-from kiosk.staff import PIN_SETTING, hash_pin
+from kiosk.pin import PIN_SETTING, hash_pin
 from kiosk.status import evaluate
 from kiosk.sync import audited_sync
 

@@ -55,7 +55,7 @@ from kiosk.keys import (
     read_key_file,
 )
 from kiosk.qr import MAX_SCREEN_VERSION, QUIET_ZONE
-from kiosk.units import format_size
+from kiosk.sizes import format_size
 
 MIN_SCREEN = (80, 24)
 """Columns and lines below which the kiosk's screens do not fit."""

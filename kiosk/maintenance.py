@@ -1,6 +1,6 @@
 """What staff may do at the kiosk, each action audited: the maintenance screen's core.
 
-Staff prove themselves with the PIN (:mod:`kiosk.staff`); wrong PINs lock the
+Staff prove themselves with the PIN (:mod:`kiosk.pin`); wrong PINs lock the
 prompt (:mod:`kiosk.guard`). A sync or an integrity check opens a connection of
 its own, so members' lookups are never queued behind one.
 """
@@ -19,8 +19,8 @@ from kiosk.feed.client import FeedClient, Progress, SyncResult, trusted_expiry
 from kiosk.feed.trust import load_trust
 from kiosk.i18n import Lang, Message
 from kiosk.keys import load_master_key
+from kiosk.pin import PIN_SETTING, check_new_pin, hash_pin, pin_matches
 from kiosk.service import LANG_SETTING, SERVING_SETTING, KioskService, Locked, Readiness
-from kiosk.staff import PIN_SETTING, check_new_pin, hash_pin, pin_matches
 from kiosk.sync import audited_sync, record_failure
 
 RECENT_EVENTS = 12

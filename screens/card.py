@@ -22,7 +22,7 @@ from kiosk.member import Program
 from kiosk.service import MemberView
 from kiosk.status import program_name
 from screens.base import VerifiedScreen
-from screens.text import day
+from screens.dates import day
 from screens.widgets.buttons import KioskButton
 from screens.widgets.qr import QrCode
 

@@ -21,7 +21,7 @@ from kiosk.errors import KioskError
 from kiosk.feed.client import Applied, BundleRef, SyncResult
 from kiosk.i18n import LANGS, Lang
 from kiosk.maintenance import KioskState
-from kiosk.units import format_size
+from kiosk.sizes import format_size
 from screens.base import format_time
 from screens.staff import StaffScreen
 from screens.widgets.buttons import KioskButton

@@ -12,7 +12,7 @@ from textual.widgets import Button, Static
 
 from kiosk.status import MemberStatus, format_rupiah, program_name
 from screens.base import VerifiedScreen, format_time
-from screens.text import day, month
+from screens.dates import day, month
 from screens.widgets.buttons import KioskButton
 
 

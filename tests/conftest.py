@@ -12,11 +12,11 @@ import pytest
 
 from central.rows import parse_member_row
 from devtools.synthetic import synthetic_rows
-from kiosk import staff
+from kiosk import pin
 from kiosk.cache import Cache
 from kiosk.keys import MasterKey
 from kiosk.member import Member
-from kiosk.staff import ScryptCost
+from kiosk.pin import ScryptCost
 
 SHIFT_VARIABLE = "KIOSK_CLOCK_SHIFT_SECONDS"
 """Set by ``make test-later`` beside the preloaded ``tests/clock/shift_clock.c``."""
@@ -78,9 +78,9 @@ def pin_cost(monkeypatch: pytest.MonkeyPatch) -> ScryptCost:
     """New PIN hashes in this process cost :data:`TEST_PIN_COST`, in every test.
 
     A stored hash names its own cost, so logins check it at that cost too. The
-    tests of the PIN's hash itself (``tests/test_staff.py``) override this
-    fixture and keep the product's :data:`kiosk.staff.PIN_COST`; so do child
+    tests of the PIN's hash itself (``tests/test_pin.py``) override this
+    fixture and keep the product's :data:`kiosk.pin.PIN_COST`; so do child
     processes, which never see it.
     """
-    monkeypatch.setattr(staff, "PIN_COST", TEST_PIN_COST)
+    monkeypatch.setattr(pin, "PIN_COST", TEST_PIN_COST)
     return TEST_PIN_COST

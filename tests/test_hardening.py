@@ -45,7 +45,7 @@ from tests.sandbox import (
 )
 from tests.sites import expected_contents, serving
 from tests.test_run import LEAVE_ALT_SCREEN, read_until
-from tests.test_unit import systemd_analyze
+from tests.test_systemd_unit import systemd_analyze
 
 MEMBERS = 200
 SYSTEMD_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin"

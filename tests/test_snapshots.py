@@ -17,7 +17,7 @@ from textual.pilot import Pilot
 
 from kiosk.keys import MasterKey
 from kiosk.maintenance import DiskUse
-from kiosk.staff import PIN_SETTING
+from kiosk.pin import PIN_SETTING
 from kiosk.state import StateStore
 from screens.app import KioskApp
 from screens.card import CardScreen

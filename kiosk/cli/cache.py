@@ -8,8 +8,8 @@ from kiosk.errors import NotFoundError
 from kiosk.i18n import msg
 from kiosk.member import Member
 from kiosk.nik import parse_nik
+from kiosk.sizes import format_size
 from kiosk.status import MemberStatus, evaluate, format_rupiah
-from kiosk.units import format_size
 
 
 def register(subparsers: Subparsers) -> None:

@@ -12,8 +12,8 @@ from kiosk.cli import Invocation, Subparsers, add_command, print_json
 from kiosk.errors import InvalidInputError
 from kiosk.i18n import msg
 from kiosk.maintenance import Maintenance
+from kiosk.pin import MAX_PIN, MIN_PIN, check_new_pin
 from kiosk.service import KioskService
-from kiosk.staff import MAX_PIN, MIN_PIN, check_new_pin
 
 
 def register(subparsers: Subparsers) -> None:
