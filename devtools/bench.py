@@ -55,6 +55,7 @@ from kiosk.feed.bundle import BundleKind, BundleReader
 from kiosk.i18n import msg
 from kiosk.keys import load_master_key, read_key_file
 from kiosk.member import MembershipStatus
+from kiosk.sizes import sqlite_size
 from kiosk.status import due_period, evaluate
 
 SAMPLE_SEED = 20261125
@@ -307,7 +308,7 @@ def run_bench(layout: BenchLayout, options: BenchOptions, say: Say) -> BenchFigu
         say("kiosk sync: the delta")
         incremental = _run_child(_sync_command(layout))
     kiosk_after = _kiosk_count(layout)
-    kiosk_size = _disk_bytes(load_config(layout.config).cache_path)
+    kiosk_size = sqlite_size(load_config(layout.config).cache_path)
     applied: dict[str, tuple[float, int]] = {}
     for store in stores:
         say(f"{store.label}: applying the delta")
@@ -324,7 +325,7 @@ def run_bench(layout: BenchLayout, options: BenchOptions, say: Say) -> BenchFigu
             incremental_seconds=applied[store.label][0],
             members_after=applied[store.label][1],
             lookup=_select_lookups(store, keys),
-            size_bytes=_disk_bytes(store.path),
+            size_bytes=sqlite_size(store.path),
         )
         for store in stores
     }
@@ -560,11 +561,6 @@ def _kiosk_count(layout: BenchLayout) -> int:
     """Counted here, untimed: a sync counts after a snapshot only (a count is a full scan)."""
     with _kiosk_cache(layout) as cache:
         return cache.count()
-
-
-def _disk_bytes(database: Path) -> int:
-    wal = database.with_name(database.name + "-wal")
-    return sum(path.stat().st_size for path in (database, wal) if path.exists())
 
 
 def _frames(bundle: Path, fleet_key: bytes) -> Iterator[list[tuple[bytes, bytes, bytes]]]:

@@ -23,16 +23,14 @@ from central.rows import COLUMNS, parse_member_row
 from devtools.synthetic import synthetic_rows
 from kiosk.audit import Audit, Event
 from kiosk.banner import Banner, Sample, write_banner
-from kiosk.cache import Cache
 from kiosk.config import load_config
 from kiosk.errors import InvalidInputError
-from kiosk.feed.client import FeedClient, SyncResult
-from kiosk.feed.trust import load_trust
+from kiosk.feed.client import SyncResult
 from kiosk.i18n import msg
-from kiosk.keys import load_master_key, write_new_key
+from kiosk.keys import write_new_key
 from kiosk.pin import PIN_SETTING, hash_pin
 from kiosk.status import evaluate
-from kiosk.sync import audited_sync
+from kiosk.sync import audited_sync, feed_client, sync_cache
 
 DEMO_SEED = 20261124
 DEMO_PIN = "246810"
@@ -177,19 +175,10 @@ def open_demo(directory: Path, now: datetime) -> Demo | None:
 
 def sync_demo(config_path: Path, now: datetime) -> SyncResult:
     config = load_config(config_path)
-    master = load_master_key(config, {})
-    trust = load_trust(config, {})
-    client = FeedClient(
-        config.feed.source,
-        trust,
-        config.feed.work_dir,
-        clock=lambda: now,
-        timeout=config.feed.timeout.total_seconds(),
-    )
-    opener = Cache.open if config.cache_path.exists() else Cache.create
+    client = feed_client(config, {}, lambda: now)
     audit = Audit.from_config(config, lambda: now)
     try:
-        with opener(config.cache_path, master) as cache:
+        with sync_cache(config, {}) as cache:
             return audited_sync(client, cache, audit, None, trigger="demo")
     finally:
         audit.store.close()

@@ -55,7 +55,7 @@ from kiosk.keys import (
     read_key_file,
 )
 from kiosk.qr import MAX_SCREEN_VERSION, QUIET_ZONE
-from kiosk.sizes import format_size
+from kiosk.sizes import format_size, sqlite_size
 
 MIN_SCREEN = (80, 24)
 """Columns and lines below which the kiosk's screens do not fit."""
@@ -458,11 +458,7 @@ def check_disk(cache_path: Path, free_space: Callable[[Path], int] = _free_space
     directory = next(parent for parent in cache_path.parents if parent.exists())
     fix = msg("doctor.fix.disk")
     try:
-        size = sum(
-            file.stat().st_size
-            for file in (cache_path.with_name(cache_path.name + end) for end in ("", "-wal"))
-            if file.exists()
-        )
+        size = sqlite_size(cache_path)
         free = free_space(directory)
     except OSError as error:
         what = msg("doctor.disk.unknown", directory=directory, reason=error.strerror)

@@ -16,12 +16,11 @@ from kiosk.cache import Cache, FeedCursor, IntegrityReport
 from kiosk.config import Config
 from kiosk.errors import CacheMissingError, KioskError
 from kiosk.feed.client import FeedClient, Progress, SyncResult, trusted_expiry
-from kiosk.feed.trust import load_trust
 from kiosk.i18n import Lang, Message
-from kiosk.keys import load_master_key
 from kiosk.pin import PIN_SETTING, check_new_pin, hash_pin, pin_matches
 from kiosk.service import LANG_SETTING, SERVING_SETTING, KioskService, Locked, Readiness
-from kiosk.sync import audited_sync, record_failure
+from kiosk.sizes import sqlite_size
+from kiosk.sync import audited_sync, feed_client, record_failure, sync_cache
 
 RECENT_EVENTS = 12
 
@@ -86,25 +85,13 @@ class Maintenance:
     def from_config(
         cls, config: Config, environ: Mapping[str, str], service: KioskService
     ) -> "Maintenance":
-        def sync_cache() -> Cache:
-            """A first sync creates the cache."""
-            master = load_master_key(config, environ)
-            try:
-                return Cache.open(config.cache_path, master)
-            except CacheMissingError:
-                return Cache.create(config.cache_path, master)
-
-        def feed_client() -> FeedClient:
-            trust = load_trust(config, environ)
-            return FeedClient(
-                config.feed.source,
-                trust,
-                config.feed.work_dir,
-                service.clock,
-                timeout=config.feed.timeout.total_seconds(),
-            )
-
-        return cls(service, sync_cache, feed_client, config.cache_path, config.feed.work_dir)
+        return cls(
+            service,
+            lambda: sync_cache(config, environ),
+            lambda: feed_client(config, environ, service.clock),
+            config.cache_path,
+            config.feed.work_dir,
+        )
 
     def login(self, pin: str) -> Login:
         service = self.service
@@ -144,11 +131,7 @@ class Maintenance:
         except KioskError as error:
             problem = error.message
         cache_path = self._cache_path
-        cache_bytes = sum(
-            file.stat().st_size
-            for file in (cache_path, cache_path.with_name(cache_path.name + "-wal"))
-            if file.exists()
-        )
+        cache_bytes = sqlite_size(cache_path)
         try:
             free = shutil.disk_usage(cache_path.parent).free
         except OSError:

@@ -20,6 +20,7 @@ from sqlite_utils.migrations import Migrations
 
 from kiosk.errors import StateError, disk_full
 from kiosk.i18n import msg
+from kiosk.sizes import sqlite_size
 
 migrations = Migrations("kiosk-state")
 Params = Sequence[Any] | dict[str, Any]
@@ -107,8 +108,7 @@ class StateStore:
 
     def size(self) -> int:
         """Bytes on disk, with the WAL."""
-        wal = self.path.with_name(self.path.name + "-wal")
-        return sum(file.stat().st_size for file in (self.path, wal) if file.exists())
+        return sqlite_size(self.path)
 
 
 @contextmanager

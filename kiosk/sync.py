@@ -1,13 +1,40 @@
 """A sync as every caller runs it (the CLI, staff, the background timer): audited, win or lose."""
 
 import logging
+from collections.abc import Mapping
 
 from kiosk.audit import Audit, Event
 from kiosk.cache import Cache
-from kiosk.errors import KioskError
+from kiosk.clock import Clock
+from kiosk.config import Config
+from kiosk.errors import CacheMissingError, KioskError
 from kiosk.feed.client import FeedClient, Progress, SyncResult
+from kiosk.feed.trust import load_trust
+from kiosk.keys import load_master_key
 
 log = logging.getLogger(__name__)
+
+
+def sync_cache(config: Config, environ: Mapping[str, str]) -> Cache:
+    """The configured cache, opened with the configured key; a first sync creates it."""
+    master = load_master_key(config, environ)
+    try:
+        return Cache.open(config.cache_path, master)
+    except CacheMissingError:
+        return Cache.create(config.cache_path, master)
+
+
+def feed_client(
+    config: Config, environ: Mapping[str, str], clock: Clock, source: str | None = None
+) -> FeedClient:
+    """The configured feed, or ``source`` (a URL or directory) instead of ``feed.source``."""
+    return FeedClient(
+        source or config.feed.source,
+        load_trust(config, environ),
+        config.feed.work_dir,
+        clock,
+        timeout=config.feed.timeout.total_seconds(),
+    )
 
 
 def audited_sync(

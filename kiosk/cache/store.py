@@ -37,6 +37,7 @@ from kiosk.i18n import msg
 from kiosk.keys import MasterKey, Subkeys
 from kiosk.member import Member
 from kiosk.record import NO_MOTHER, encode_body, join_record, nik_of
+from kiosk.sizes import sqlite_files
 
 BATCH = 10_000
 """Members sealed and written per statement batch; sorted by row key within it."""
@@ -114,7 +115,7 @@ class Cache:
         if path.exists():
             raise CacheError(msg("cache.exists", path=path))
         fresh = path.with_name(path.name + ".new")
-        for leftover in _files(fresh):
+        for leftover in sqlite_files(fresh):
             leftover.unlink(missing_ok=True)
         keys = master.subkeys()
         with _sqlite_errors(path):
@@ -334,7 +335,7 @@ class Cache:
             cursor=self.cursor(),
             created_at=datetime.fromisoformat(meta["created_at"].decode()),
             file_sizes={
-                file.name: file.stat().st_size for file in _files(self.path) if file.exists()
+                file.name: file.stat().st_size for file in sqlite_files(self.path) if file.exists()
             },
         )
 
@@ -401,10 +402,6 @@ class Cache:
                 self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             finally:
                 self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-
-
-def _files(path: Path) -> tuple[Path, Path, Path]:
-    return path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")
 
 
 def _connect(path: Path, mode: str) -> Database:

@@ -5,13 +5,9 @@ import time
 from typing import TextIO
 
 from kiosk.audit import Audit
-from kiosk.cache import Cache
 from kiosk.cli import Invocation, Subparsers, add_command, print_json
-from kiosk.errors import CacheMissingError
-from kiosk.feed.client import Applied, BundleRef, FeedClient, SyncResult
-from kiosk.feed.trust import load_trust
-from kiosk.keys import load_master_key
-from kiosk.sync import audited_sync
+from kiosk.feed.client import Applied, BundleRef, SyncResult
+from kiosk.sync import audited_sync, feed_client, sync_cache
 
 BAR_WIDTH = 30
 REDRAW_SECONDS = 0.2
@@ -33,19 +29,8 @@ def register(subparsers: Subparsers) -> None:
 
 def _sync(run: Invocation) -> int:
     config = run.config()
-    master = load_master_key(config, run.environ)
-    trust = load_trust(config, run.environ)
-    client = FeedClient(
-        run.args.source or config.feed.source,
-        trust,
-        config.feed.work_dir,
-        run.clock,
-        timeout=config.feed.timeout.total_seconds(),
-    )
-    try:
-        cache = Cache.open(config.cache_path, master)
-    except CacheMissingError:
-        cache = Cache.create(config.cache_path, master)
+    client = feed_client(config, run.environ, run.clock, run.args.source)
+    cache = sync_cache(config, run.environ)
     progress = TerminalProgress(sys.stderr) if sys.stderr.isatty() else LogProgress(sys.stderr)
     audit = Audit.from_config(config, run.clock)
     with cache:
