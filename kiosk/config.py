@@ -94,6 +94,14 @@ class ScreenSettings:
     qr_mode: QrSetting = "auto"
     """``auto`` draws whole cells on the Linux console (``TERM=linux``), half blocks elsewhere."""
 
+    def too_old(self, age: timedelta) -> bool:
+        """Data this old is not served: the service and ``kiosk doctor`` both ask here."""
+        return age > self.max_staleness
+
+    def stale(self, age: timedelta) -> bool:
+        """Data this old is served with its date shown prominently."""
+        return age > self.warn_staleness
+
 
 @dataclass(frozen=True)
 class Limits:

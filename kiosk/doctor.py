@@ -32,7 +32,7 @@ from tuf.ngclient import Updater, UpdaterConfig
 from kiosk.cache import Cache, FeedCursor
 from kiosk.cache.sealing import INDEX_BYTES, RecordSealer
 from kiosk.card import load_card_public_key
-from kiosk.config import Config, FeedSettings, QrMode, QrSetting, ScreenSettings, load_config
+from kiosk.config import Config, FeedSettings, QrMode, ScreenSettings, load_config
 from kiosk.errors import (
     CacheCorruptError,
     ConfigError,
@@ -54,16 +54,9 @@ from kiosk.keys import (
     read_credential,
     read_key_file,
 )
-from kiosk.qr import MAX_SCREEN_VERSION, QUIET_ZONE
+from kiosk.layout import MIN_SCREEN, on_linux_console, qr_mode, screen_for_qr
 from kiosk.sizes import format_size, sqlite_size
 
-MIN_SCREEN = (80, 24)
-"""Columns and lines below which the kiosk's screens do not fit."""
-CARD_SIDE_COLUMNS = 30
-"""Columns the card screen needs beside the QR: ``screens.card.SIDE_WIDTH``, which the
-core may not import (a test keeps the two equal)."""
-TOP_BAR_LINES = 1
-"""The card screen's top bar, above the QR."""
 SAMPLE = 100
 """Records opened from each end of the cache and at random places: a quick check."""
 CLOCK_TOLERANCE = timedelta(minutes=5)
@@ -211,7 +204,9 @@ def diagnose(
         check_disk(config.cache_path),
         check_state(config.state_file),
         check_glyphs(terminal, config),
-        check_terminal(terminal, qr_mode_for(config.screen.qr_mode, terminal.term), config.path),
+        check_terminal(
+            terminal, qr_mode(config.screen.qr_mode, on_linux_console(terminal.term)), config.path
+        ),
         check_colours(terminal),
     ]
 
@@ -362,10 +357,10 @@ def check_data(cursor: FeedCursor | None, settings: ScreenSettings, now: datetim
         return _problem("data", msg("doctor.data.never_synced"), fix)
     age = now - cursor.synced_at
     params = {"synced": _when(cursor.synced_at), **_span(max(age, timedelta(0)))}
-    if age > settings.max_staleness:
+    if settings.too_old(age):
         what = msg("doctor.data.too_old", limit=settings.max_staleness.days, **params)
         return _problem("data", what, fix)
-    if age > settings.warn_staleness:
+    if settings.stale(age):
         hours = settings.warn_staleness // timedelta(hours=1)
         return Finding("data", Status.WARNING, msg("doctor.data.stale", limit=hours, **params), fix)
     return _ok("data", msg("doctor.data.ok", sequence=cursor.sequence, **params))
@@ -506,39 +501,15 @@ def check_colours(terminal: Terminal) -> Finding:
     return _ok("colours", msg("doctor.colours.ok", term=term or '""', depth=depth))
 
 
-def qr_mode_for(setting: QrSetting, term: str) -> QrMode:
-    """Whole cells on the Linux console unless set: ``screens.factory.qr_mode``, which the core
-    may not import (a test keeps the two alike)."""
-    if setting == "auto":
-        return "whole" if term == "linux" else "half"
-    return setting
-
-
 def check_glyphs(terminal: Terminal, config: Config) -> Finding:
     setting = config.screen.qr_mode
-    if qr_mode_for(setting, terminal.term) == "whole":
+    if qr_mode(setting, on_linux_console(terminal.term)) == "whole":
         return _ok("glyphs", msg("doctor.glyphs.whole", setting=setting))
-    if terminal.term == "linux":
+    if on_linux_console(terminal.term):
         # The console font cannot be seen from here: the operator must look.
         fix = msg("doctor.fix.console_half", config=config.path)
         return Finding("glyphs", Status.WARNING, msg("doctor.glyphs.console_half"), fix)
     return _ok("glyphs", msg("doctor.glyphs.half", setting=setting))
-
-
-def qr_cells(mode: QrMode) -> tuple[int, int]:
-    """Columns and lines of the largest card QR the kiosk draws, quiet zone included.
-
-    A version V symbol has 17 + 4V modules a side; a terminal cell is twice as
-    tall as wide, so half blocks put two modules in a cell, whole cells take two.
-    """
-    modules = 17 + 4 * MAX_SCREEN_VERSION + 2 * QUIET_ZONE
-    return (modules, (modules + 1) // 2) if mode == "half" else (2 * modules, modules)
-
-
-def screen_for_qr(mode: QrMode) -> tuple[int, int]:
-    """The screen the card screen needs to draw its QR whole: the code, the details, the top bar."""
-    columns, lines = qr_cells(mode)
-    return columns + CARD_SIDE_COLUMNS, lines + TOP_BAR_LINES
 
 
 def check_terminal(terminal: Terminal, mode: QrMode, config_file: Path) -> Finding:

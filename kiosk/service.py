@@ -182,14 +182,14 @@ class KioskService:
         if cursor is None:
             return Readiness(problem=msg("service.no_data"), data_time=None, lang=lang)
         age = self.clock() - cursor.synced_at
-        if age > self.settings.max_staleness:
+        if self.settings.too_old(age):
             days = self.settings.max_staleness.days
             problem = msg("service.too_old", synced=_when(cursor.synced_at), days=days)
             return Readiness(problem=problem, data_time=cursor.synced_at, lang=lang)
         return Readiness(
             problem=None,
             data_time=cursor.synced_at,
-            stale=age > self.settings.warn_staleness,
+            stale=self.settings.stale(age),
             lang=lang,
         )
 

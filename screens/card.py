@@ -18,6 +18,7 @@ from textual.widgets import Button, Static
 
 from kiosk.card import CardVerdict
 from kiosk.config import QrMode
+from kiosk.layout import card_fits
 from kiosk.member import Program
 from kiosk.service import MemberView
 from kiosk.status import program_name
@@ -25,9 +26,6 @@ from screens.base import VerifiedScreen
 from screens.dates import day
 from screens.widgets.buttons import KioskButton
 from screens.widgets.qr import QrCode
-
-SIDE_WIDTH = 30
-"""Columns the details and buttons need beside the code."""
 
 
 class CardScreen(VerifiedScreen):
@@ -48,9 +46,7 @@ class CardScreen(VerifiedScreen):
         view = self.view
         if not view.card_ok:
             return False
-        columns, rows = QrCode.cells(view.card, self.mode)
-        width, height = self.kiosk.size
-        return rows <= height - 1 and columns + SIDE_WIDTH <= width
+        return card_fits(QrCode.cells(view.card, self.mode), self.kiosk.size)
 
     def compose(self) -> ComposeResult:
         yield from self.topbar(data_date=False)

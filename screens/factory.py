@@ -1,7 +1,7 @@
 """Building the App from a config: ``kiosk run``, ``kiosk demo`` and the benchmark.
 
 Tests build :class:`KioskApp` directly around a service of their own (a
-temporary cache, a fixed clock) and take the QR mode from :func:`qr_mode`.
+temporary cache, a fixed clock) and take the QR mode from :func:`kiosk.layout.qr_mode`.
 """
 
 import os
@@ -9,16 +9,13 @@ from collections.abc import Mapping
 
 from kiosk.banner import Banner
 from kiosk.clock import Clock, system_clock
-from kiosk.config import Config, QrMode, QrSetting
+from kiosk.config import Config
+from kiosk.layout import on_linux_console, qr_mode
 from kiosk.maintenance import Maintenance
 from kiosk.notify import Notifier
 from kiosk.schedule import SyncSchedule
 from kiosk.service import KioskService
 from screens.app import KioskApp
-
-
-def on_linux_console(environ: Mapping[str, str]) -> bool:
-    return environ.get("TERM", "") == "linux"
 
 
 def build_app(
@@ -30,7 +27,7 @@ def build_app(
     clock: Clock = system_clock,
 ) -> KioskApp:
     """``background_sync`` off: the benchmark measures members' steps, not a sync beside them."""
-    console = on_linux_console(environ)
+    console = on_linux_console(environ.get("TERM", ""))
     service = KioskService.from_config(config, environ, clock)
     return KioskApp(
         service,
@@ -41,10 +38,3 @@ def build_app(
         notifier=Notifier.from_environ(environ),
         schedule=SyncSchedule(config.feed.sync_interval) if background_sync else None,
     )
-
-
-def qr_mode(setting: QrSetting, console: bool) -> QrMode:
-    """``auto`` draws whole cells where the font lacks half blocks: the Linux console."""
-    if setting == "auto":
-        return "whole" if console else "half"
-    return setting

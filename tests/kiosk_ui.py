@@ -28,6 +28,7 @@ from kiosk.feed.client import FeedClient
 from kiosk.guard import Guard
 from kiosk.i18n import msg
 from kiosk.keys import MasterKey
+from kiosk.layout import qr_mode
 from kiosk.maintenance import Maintenance
 from kiosk.member import Member, MembershipStatus, Period, Program, Segment
 from kiosk.notify import Notifier
@@ -35,7 +36,6 @@ from kiosk.schedule import SyncSchedule
 from kiosk.service import KioskService
 from kiosk.state import StateStore
 from screens.app import KioskApp
-from screens.factory import qr_mode
 
 NOW = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
 SYNCED = NOW - timedelta(hours=2)

@@ -26,16 +26,9 @@ import pytest
 from devtools.demo import build_demo
 from kiosk.cache import Cache
 from kiosk.cli import main
-from kiosk.doctor import (
-    CARD_SIDE_COLUMNS,
-    DISK_RESERVE,
-    Status,
-    check_disk,
-    qr_cells,
-    qr_mode_for,
-    screen_for_qr,
-)
+from kiosk.doctor import DISK_RESERVE, Status, check_disk
 from kiosk.keys import read_key_file, write_new_key
+from kiosk.layout import largest_qr, screen_for_qr
 from kiosk.qr import MAX_SCREEN_VERSION, symbol_size
 from tests.sites import Site, serving
 
@@ -420,19 +413,12 @@ def test_the_disk_is_low_under_twice_the_cache_or_a_reserve(tmp_path: Path) -> N
     )
 
 
-def test_the_doctor_sizes_the_qr_as_the_card_screen_does() -> None:
-    """The core may not import the UI, so the doctor keeps its own copy of these rules."""
-    from screens.card import SIDE_WIDTH
-    from screens.factory import on_linux_console, qr_mode
+def test_the_doctor_sizes_the_qr_the_widget_draws() -> None:
+    """kiosk.layout is what the card screen and the doctor both ask; the widget must agree."""
     from screens.widgets.qr import QrCode
 
     largest = "A" * 221
     assert symbol_size(largest) == 17 + 4 * MAX_SCREEN_VERSION
-    assert CARD_SIDE_COLUMNS == SIDE_WIDTH
     for mode in ("half", "whole"):
-        assert qr_cells(mode) == QrCode.cells(largest, mode)
+        assert largest_qr(mode) == QrCode.cells(largest, mode)
     assert (screen_for_qr("half"), screen_for_qr("whole")) == ((87, 30), (144, 58))
-    for setting in ("auto", "half", "whole"):
-        for term in ("linux", "xterm-256color"):
-            console = on_linux_console({"TERM": term})
-            assert qr_mode_for(setting, term) == qr_mode(setting, console)

@@ -15,6 +15,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from kiosk.config import QrMode
+from kiosk.layout import cell_size
 from kiosk.qr import QUIET_ZONE, encode_qr, symbol_size
 
 _DARK = Color.parse("#000000")
@@ -36,11 +37,6 @@ _HALF_CELLS = {
 }
 """A cell by its (top, bottom) modules; a blank where both match, as no glyph leaves gaps."""
 _WHOLE_CELLS = {dark: Segment("  ", Style(bgcolor=_colour(dark))) for dark in (False, True)}
-
-
-def _cell_size(modules: int, mode: QrMode) -> tuple[int, int]:
-    """Columns and rows for a square of ``modules``: terminal cells are twice as tall as wide."""
-    return (modules, (modules + 1) // 2) if mode == "half" else (2 * modules, modules)
 
 
 def _strip(cells: list[Segment]) -> Strip:
@@ -86,13 +82,13 @@ class QrCode(Widget):
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         modules = encode_qr(text).with_quiet_zone(quiet)
-        self._columns, self._rows = _cell_size(len(modules), mode)
+        self._columns, self._rows = cell_size(len(modules), mode)
         self._strips = _strips(modules, mode)
 
     @staticmethod
     def cells(text: str, mode: QrMode, quiet: int = QUIET_ZONE) -> tuple[int, int]:
         """Columns and rows the code takes, for a screen to check the space before mounting."""
-        return _cell_size(symbol_size(text) + 2 * quiet, mode)
+        return cell_size(symbol_size(text) + 2 * quiet, mode)
 
     def get_content_width(self, container: Size, viewport: Size) -> int:
         return self._columns
