@@ -26,15 +26,13 @@ renews roots with the same keys.
 import hashlib
 import json
 import logging
-import os
 import re
-import secrets
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any, Final, TypeVar
+from typing import Any, Final, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import (
@@ -64,6 +62,7 @@ from tuf.api.serialization import DeserializationError
 
 from kiosk.errors import InvalidInputError, KeyMaterialError, KioskError
 from kiosk.feed.lifetimes import DEFAULT_LIFETIMES, Lifetimes
+from kiosk.files import atomic_file, write_atomic
 from kiosk.i18n import msg
 from kiosk.keys import read_private_file, write_new_key
 
@@ -190,7 +189,7 @@ class HighWater:
             self._marks[name] = max(self[name], value)
         data = json.dumps(self._marks, sort_keys=True).encode() + b"\n"
         with _file_errors(self._path):
-            _write_atomic(self._path, data, 0o600)
+            write_atomic(self._path, data, 0o600)
 
 
 def init_feed(
@@ -215,13 +214,13 @@ def init_feed(
 
         signers = {role: CryptoSigner(Ed25519PrivateKey.generate()) for role in ROLES}
         for role, signer in signers.items():
-            _write_atomic(layout.role_key(role), signer.private_bytes, 0o600)
+            write_atomic(layout.role_key(role), signer.private_bytes, 0o600)
         card = Ed25519PrivateKey.generate()
-        _write_atomic(layout.card_private_key, _private_pem(card), 0o600)
+        write_atomic(layout.card_private_key, _private_pem(card), 0o600)
         public = card.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
-        _write_atomic(layout.card_public_key, public, 0o644)
+        write_atomic(layout.card_public_key, public, 0o644)
         write_new_key(layout.fleet_key)
-        _write_atomic(layout.trust_fleet_key, layout.fleet_key.read_bytes(), 0o600)
+        write_atomic(layout.trust_fleet_key, layout.fleet_key.read_bytes(), 0o600)
 
         root = Root(expires=now + lifetimes.root, consistent_snapshot=True)
         for role, signer in signers.items():
@@ -233,7 +232,7 @@ def init_feed(
         )
         high_water.raise_to(root=1)
         root_bytes = repository._write(root, "1.root.json")
-        _write_atomic(layout.trusted_root, root_bytes, 0o644)
+        write_atomic(layout.trusted_root, root_bytes, 0o644)
         repository._advance(now, {}, _CHAIN, first_version=True)
     return layout
 
@@ -456,7 +455,7 @@ class FeedRepository:
         metadata = Metadata(signed)
         metadata.sign(self._signers[signed.type])
         data = metadata.to_bytes()
-        _write_atomic(self.layout.metadata / name, data, 0o644)
+        write_atomic(self.layout.metadata / name, data, 0o644)
         return data
 
     def _store_target(self, name: str, source: Path, custom: dict[str, object]) -> TargetFile:
@@ -472,7 +471,7 @@ class FeedRepository:
         with (
             reader,
             _file_errors(self.layout.targets),
-            _atomic(self.layout.targets, name, 0o644) as writer,
+            atomic_file(self.layout.targets, name, 0o644) as writer,
         ):
             while chunk := reader.read(_CHUNK):
                 digest.update(chunk)
@@ -566,50 +565,3 @@ def _file_errors(path: Path) -> Iterator[None]:
         raise KioskError(
             msg("central.unwritable", path=where, reason=exc.strerror or exc)
         ) from None
-
-
-class _AtomicFile:
-    """A temporary file whose final name may be decided while writing (a content hash)."""
-
-    def __init__(self, handle: IO[bytes], target: Path) -> None:
-        self.handle = handle
-        self.target = target
-
-    def write(self, data: bytes) -> None:
-        self.handle.write(data)
-
-
-@contextmanager
-def _atomic(directory: Path, name: str, mode: int) -> Iterator[_AtomicFile]:
-    """Write to a temporary file in ``directory``, then fsync and rename it into place.
-
-    A crash leaves either the old file or the new one, never half of one.
-    """
-    temporary = directory / f".{name}.{secrets.token_hex(6)}.tmp"
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            os.fchmod(handle.fileno(), mode)
-            atomic = _AtomicFile(handle, directory / name)
-            yield atomic
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, atomic.target)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    _fsync_directory(directory)
-
-
-def _write_atomic(path: Path, data: bytes, mode: int) -> None:
-    with _atomic(path.parent, path.name, mode) as handle:
-        handle.write(data)
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Make the rename itself durable."""
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -33,6 +33,7 @@ from kiosk.cache.sealing import (
 from kiosk.clock import system_clock
 from kiosk.errors import CacheCorruptError, CacheError, CacheMissingError, WrongKeyError, disk_full
 from kiosk.feed.bundle import Entry
+from kiosk.files import fsync_directory
 from kiosk.i18n import msg
 from kiosk.keys import MasterKey, Subkeys
 from kiosk.member import Member
@@ -137,7 +138,7 @@ class Cache:
             finally:
                 db.close()
         os.replace(fresh, path)
-        _fsync_directory(path.parent)
+        fsync_directory(path.parent)
         return cls.open(path, master)
 
     @classmethod
@@ -431,14 +432,6 @@ def _read_meta(db: Database, path: Path) -> dict[str, bytes]:
     if not {"key_check", "verifier_key", "created_at"} <= meta.keys():
         raise CacheCorruptError(msg("cache.not_a_cache", path=path))
     return meta
-
-
-def _fsync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 @contextmanager

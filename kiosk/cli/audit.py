@@ -5,9 +5,8 @@ leave the kiosk; the output file is still private (mode 0600) and written
 whole or not at all.
 """
 
-import os
+import io
 import sys
-import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import TextIO
 
 from kiosk.cli import Invocation, Subparsers, add_command, print_json
 from kiosk.errors import InvalidInputError, KioskError
+from kiosk.files import atomic_file
 from kiosk.i18n import msg
 from kiosk.service import KioskService
 
@@ -79,20 +79,11 @@ def parse_since(text: str) -> datetime:
 def write_atomically(path: Path, write: Callable[[TextIO], int]) -> int:
     """A temporary file beside ``path``, renamed over it once complete: never half an export."""
     try:
-        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as error:
-        raise KioskError(msg("audit_cli.unwritable", path=path, reason=error.strerror)) from None
-    temporary = Path(name)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
+        with atomic_file(path.parent, path.name, 0o600) as atomic:
+            out = io.TextIOWrapper(atomic.handle, encoding="utf-8")
             count = write(out)
             out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
+            out.detach()
     except OSError as error:
-        temporary.unlink(missing_ok=True)
         raise KioskError(msg("audit_cli.unwritable", path=path, reason=error.strerror)) from None
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
     return count

@@ -1,0 +1,59 @@
+"""Files that are whole or absent: written beside their place, fsynced, renamed over it.
+
+The cache, the audit export and the central store's keys, metadata and bundles
+all need "a crash leaves the old file or the new one, never half of one".
+"""
+
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+
+
+class AtomicFile:
+    """A temporary file whose final name may be decided while writing (a content hash)."""
+
+    def __init__(self, handle: IO[bytes], target: Path) -> None:
+        self.handle = handle
+        self.target = target
+
+    def write(self, data: bytes) -> None:
+        self.handle.write(data)
+
+
+@contextmanager
+def atomic_file(directory: Path, name: str, mode: int) -> Iterator[AtomicFile]:
+    """Write to a temporary file in ``directory``, then fsync and rename it into place.
+
+    A crash leaves either the old file or the new one, never half of one.
+    """
+    temporary = directory / f".{name}.{secrets.token_hex(6)}.tmp"
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            os.fchmod(handle.fileno(), mode)
+            atomic = AtomicFile(handle, directory / name)
+            yield atomic
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, atomic.target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    fsync_directory(directory)
+
+
+def write_atomic(path: Path, data: bytes, mode: int) -> None:
+    with atomic_file(path.parent, path.name, mode) as handle:
+        handle.write(data)
+
+
+def fsync_directory(directory: Path) -> None:
+    """Make the rename itself durable."""
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
