@@ -8,8 +8,10 @@ DEMO_DIR ?= demo
 DEMO_MEMBERS ?= 5000
 LATER_DAYS ?= 400
 SHIFT_CLOCK := build/shift_clock.so
+LOCK_OPTIONS := --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+	--no-emit-find-links
 
-.PHONY: test test-later check demo clean
+.PHONY: test test-later check demo lock clean
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -18,13 +20,23 @@ $(VENV)/bin/python:
 		|| { echo "make: cannot create $(VENV); on Debian: apt-get install python3-venv" >&2; exit 1; }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(RUN_STAMP): pyproject.toml $(VENV)/bin/python
-	$(BIN)/python -m pip install --quiet -e .
+# Every dependency comes pinned and hashed from requirements/*.lock; the project itself after.
+$(RUN_STAMP): requirements/run.lock $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/run.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $@
 
-$(STAMP): pyproject.toml $(VENV)/bin/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+$(STAMP): requirements/test.lock $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/test.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $@
+
+## lock: pin every dependency again, with hashes, after pyproject.toml's dependencies change
+lock: $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet pip-tools
+	$(BIN)/pip-compile $(LOCK_OPTIONS) -o requirements/run.lock pyproject.toml
+	$(BIN)/pip-compile $(LOCK_OPTIONS) --extra test --extra bench --extra image \
+		-o requirements/test.lock pyproject.toml
 
 ## demo: build (once) a demo feed of synthetic members, sync a kiosk from it, start the kiosk
 demo: $(RUN_STAMP)
