@@ -9,7 +9,6 @@ Every method may be called from any thread: one lock serialises them.
 import os
 import sqlite3
 import threading
-import urllib.parse
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,6 +20,7 @@ from sqlite_utils.migrations import Migrations
 from kiosk.errors import StateError, disk_full
 from kiosk.i18n import msg
 from kiosk.sizes import sqlite_size
+from kiosk.sqlite import open_database
 
 migrations = Migrations("kiosk-state")
 Params = Sequence[Any] | dict[str, Any]
@@ -63,13 +63,8 @@ class StateStore:
         if self._db is None:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
             os.close(fd)
-            uri = f"file:{urllib.parse.quote(str(self.path))}?mode=rw"
-            connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
-            db = Database(connection, recursive_triggers=False, execute_plugins=False)
+            db = open_database(self.path, "rw", _PRAGMAS)
             try:
-                for pragma in _PRAGMAS:
-                    db.execute(pragma)
-                db.enable_wal()
                 migrations.apply(db)
             except BaseException:
                 db.close()

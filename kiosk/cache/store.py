@@ -11,7 +11,6 @@ import os
 import secrets
 import shutil
 import sqlite3
-import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -39,6 +38,7 @@ from kiosk.keys import MasterKey, Subkeys
 from kiosk.member import Member
 from kiosk.record import NO_MOTHER, encode_body, join_record, nik_of
 from kiosk.sizes import sqlite_files
+from kiosk.sqlite import open_database
 
 BATCH = 10_000
 """Members sealed and written per statement batch; sorted by row key within it."""
@@ -120,7 +120,7 @@ class Cache:
             leftover.unlink(missing_ok=True)
         keys = master.subkeys()
         with _sqlite_errors(path):
-            db = _connect(fresh, "rwc")
+            db = open_database(fresh, "rwc", PRAGMAS)
             try:
                 # Sealed or not, the records are nobody else's business; the WAL
                 # and shared-memory files take the database file's mode.
@@ -147,7 +147,7 @@ class Cache:
             raise CacheMissingError(msg("cache.missing", path=path))
         keys = master.subkeys()
         with _sqlite_errors(path):
-            db = _connect(path, "rw")
+            db = open_database(path, "rw", PRAGMAS)
             try:
                 meta = _read_meta(db, path)
                 stored = meta["key_check"]
@@ -403,22 +403,6 @@ class Cache:
                 self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             finally:
                 self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-
-
-def _connect(path: Path, mode: str) -> Database:
-    uri = f"file:{urllib.parse.quote(str(path))}?mode={mode}"
-    # A cache may be handed between threads (the UI's workers) but is used by
-    # one at a time: its owner serialises access.
-    connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
-    db = Database(connection, recursive_triggers=False, execute_plugins=False)
-    try:
-        for pragma in PRAGMAS:
-            db.execute(pragma)
-        db.enable_wal()
-    except BaseException:
-        db.close()
-        raise
-    return db
 
 
 def _read_meta(db: Database, path: Path) -> dict[str, bytes]:
