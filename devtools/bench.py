@@ -56,7 +56,7 @@ from kiosk.i18n import msg
 from kiosk.keys import load_master_key, read_key_file
 from kiosk.member import MembershipStatus
 from kiosk.sizes import sqlite_size
-from kiosk.status import due_period, evaluate
+from kiosk.standing import due_period, evaluate
 
 SAMPLE_SEED = 20261125
 """Which members change and which are looked up: fixed, so runs compare."""

@@ -29,7 +29,7 @@ from kiosk.feed.client import SyncResult
 from kiosk.i18n import msg
 from kiosk.keys import write_new_key
 from kiosk.pin import PIN_SETTING, hash_pin
-from kiosk.status import evaluate
+from kiosk.standing import evaluate
 from kiosk.sync import audited_sync, feed_client, sync_cache
 
 DEMO_SEED = 20261124

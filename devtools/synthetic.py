@@ -15,7 +15,7 @@ from math import gcd
 from kiosk.member import MembershipStatus, Segment
 from kiosk.nik import WOMEN_DAY_OFFSET
 from kiosk.regions import Level, load_regions
-from kiosk.status import due_period
+from kiosk.standing import due_period
 
 _BIRTH_FIRST = date(1960, 1, 1)
 _BIRTH_LAST = date(2007, 12, 31)

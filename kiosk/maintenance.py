@@ -18,7 +18,7 @@ from kiosk.errors import CacheMissingError, KioskError
 from kiosk.feed.client import FeedClient, Progress, SyncResult, trusted_expiry
 from kiosk.i18n import Lang, Message
 from kiosk.pin import PIN_SETTING, check_new_pin, hash_pin, pin_matches
-from kiosk.service import LANG_SETTING, SERVING_SETTING, KioskService, Locked, Readiness
+from kiosk.serving import LANG_SETTING, SERVING_SETTING, KioskService, Locked, Readiness
 from kiosk.sizes import sqlite_size
 from kiosk.sync import audited_sync, feed_client, record_failure, sync_cache
 

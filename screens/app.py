@@ -29,7 +29,7 @@ from kiosk.logs import log_unexpected
 from kiosk.maintenance import Maintenance
 from kiosk.notify import Notifier
 from kiosk.schedule import SyncSchedule
-from kiosk.service import KioskService, MemberView, Readiness
+from kiosk.serving import KioskService, MemberView, Readiness
 from screens.theme import KIOSK_THEME
 
 log = logging.getLogger(__name__)

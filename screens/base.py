@@ -12,7 +12,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.widgets import Button, Static
 
-from kiosk.service import MemberView, Readiness
+from kiosk.serving import MemberView, Readiness
 from screens.widgets.banner import DemoBanner
 from screens.widgets.buttons import KioskButton
 from screens.widgets.keypad import BACK, OK, KeyPressed

@@ -20,8 +20,8 @@ from kiosk.card import CardVerdict
 from kiosk.config import QrMode
 from kiosk.layout import card_fits
 from kiosk.member import Program
-from kiosk.service import MemberView
-from kiosk.status import program_name
+from kiosk.serving import MemberView
+from kiosk.standing import program_name
 from screens.base import VerifiedScreen
 from screens.dates import day
 from screens.widgets.buttons import KioskButton

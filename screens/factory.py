@@ -14,7 +14,7 @@ from kiosk.layout import on_linux_console, qr_mode
 from kiosk.maintenance import Maintenance
 from kiosk.notify import Notifier
 from kiosk.schedule import SyncSchedule
-from kiosk.service import KioskService
+from kiosk.serving import KioskService
 from screens.app import KioskApp
 
 

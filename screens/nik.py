@@ -15,7 +15,7 @@ from textual.widgets import Button, Static
 from kiosk.errors import KioskError
 from kiosk.i18n import Message, msg
 from kiosk.nik import NIK_LENGTH, InvalidNikError, NikProblem, normalise_nik
-from kiosk.service import Accepted, Admission, Busy, Invalid, Wait
+from kiosk.serving import Accepted, Admission, Busy, Invalid, Wait
 from screens.base import EntryScreen, format_clock
 from screens.error import ErrorScreen
 from screens.widgets.buttons import KioskButton

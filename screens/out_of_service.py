@@ -6,7 +6,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from kiosk.i18n import msg
-from kiosk.service import Readiness
+from kiosk.serving import Readiness
 from screens.base import KioskScreen
 
 RECHECK_SECONDS = 30.0

@@ -14,7 +14,7 @@ from textual.widgets import Button, Static
 from kiosk.errors import KioskError
 from kiosk.maintenance import LoggedIn, Login, NoPin, WrongPin
 from kiosk.pin import MAX_PIN
-from kiosk.service import Locked
+from kiosk.serving import Locked
 from screens.base import EntryScreen, KioskScreen, format_clock
 from screens.widgets.buttons import KioskButton
 from screens.widgets.entry import EntryLine

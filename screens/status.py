@@ -10,7 +10,7 @@ from textual.containers import VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Button, Static
 
-from kiosk.status import MemberStatus, format_rupiah, program_name
+from kiosk.standing import MemberStatus, format_rupiah, program_name
 from screens.base import VerifiedScreen, format_time
 from screens.dates import day, month
 from screens.widgets.buttons import KioskButton

@@ -12,7 +12,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Static
 
 from kiosk.errors import KioskError
-from kiosk.service import MemberView, Refused, Verdict
+from kiosk.serving import MemberView, Refused, Verdict
 from screens.base import EntryScreen, format_clock
 from screens.widgets.buttons import KioskButton
 from screens.widgets.entry import EntryLine

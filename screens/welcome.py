@@ -10,7 +10,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Static
 
 from kiosk.i18n import Lang, msg
-from kiosk.service import Readiness
+from kiosk.serving import Readiness
 from screens.base import MemberScreen
 from screens.widgets.buttons import KioskButton
 

@@ -33,7 +33,7 @@ from kiosk.maintenance import Maintenance
 from kiosk.member import Member, MembershipStatus, Period, Program, Segment
 from kiosk.notify import Notifier
 from kiosk.schedule import SyncSchedule
-from kiosk.service import KioskService
+from kiosk.serving import KioskService
 from kiosk.state import StateStore
 from screens.app import KioskApp
 

@@ -27,7 +27,7 @@ from kiosk.guard import Guard
 from kiosk.keys import write_new_key
 from kiosk.maintenance import LoggedIn, WrongPin
 from kiosk.pin import PIN_SETTING
-from kiosk.service import Accepted, Busy, Invalid, KioskService, Locked, MemberView, Refused
+from kiosk.serving import Accepted, Busy, Invalid, KioskService, Locked, MemberView, Refused
 from kiosk.state import StateStore
 from tests.conftest import new_key
 from tests.kiosk_ui import CARD_KEY, KIOSK_ID, NOW, Clock, Kiosk, build_kiosk

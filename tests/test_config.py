@@ -32,7 +32,7 @@ from kiosk.errors import ConfigError
 from kiosk.guard import Guard
 from kiosk.i18n import Message
 from kiosk.schedule import SyncSchedule
-from kiosk.service import KioskService, Locked, Refused
+from kiosk.serving import KioskService, Locked, Refused
 from kiosk.state import StateStore
 from tests.conftest import new_key
 from tests.kiosk_ui import CARD_KEY, Kiosk, build_kiosk

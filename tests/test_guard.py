@@ -13,7 +13,7 @@ import pytest
 from kiosk.config import Limits, load_config
 from kiosk.errors import ConfigError
 from kiosk.maintenance import LoggedIn, Maintenance, NoPin, WrongPin
-from kiosk.service import (
+from kiosk.serving import (
     Accepted,
     Busy,
     Invalid,

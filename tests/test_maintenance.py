@@ -319,7 +319,7 @@ def site(tmp_path: Path) -> Site:
 def test_sync_now_with_progress_from_a_real_feed(site: Site) -> None:
     from kiosk.config import load_config
     from kiosk.maintenance import Maintenance
-    from kiosk.service import KioskService
+    from kiosk.serving import KioskService
 
     config = load_config(site.config)
     service = KioskService.from_config(config, {}, lambda: datetime.now(UTC))

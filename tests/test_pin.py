@@ -20,7 +20,7 @@ from kiosk.cli import main
 from kiosk.config import load_config
 from kiosk.maintenance import LoggedIn, Maintenance, WrongPin
 from kiosk.pin import PIN_COST, PIN_SETTING, ScryptCost, hash_pin, pin_matches
-from kiosk.service import KioskService
+from kiosk.serving import KioskService
 from tests.kiosk_ui import Clock
 from tests.test_run import installed_kiosk, read_until
 

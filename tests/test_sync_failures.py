@@ -28,7 +28,7 @@ from kiosk.errors import CacheError, UnavailableError
 from kiosk.feed.client import FeedClient
 from kiosk.feed.trust import load_trust
 from kiosk.maintenance import Maintenance
-from kiosk.service import KioskService
+from kiosk.serving import KioskService
 from tests.sites import Site, serving
 from tests.test_sync import assert_refused
 

@@ -9,7 +9,7 @@ import pytest
 from central.rows import COLUMNS, parse_member_row
 from devtools.synthetic import synthetic_rows
 from kiosk.member import Member, MembershipStatus, Program, Segment
-from kiosk.status import contributions
+from kiosk.standing import contributions
 
 TODAY = date(2026, 11, 24)
 SEED = 175

@@ -29,7 +29,7 @@ from kiosk.config import Limits
 from kiosk.errors import ExpiredError, RejectedError
 from kiosk.i18n import msg
 from kiosk.nik import InvalidNikError, NikProblem, mask_nik, parse_nik
-from kiosk.service import Readiness
+from kiosk.serving import Readiness
 from screens.app import KioskApp, Session
 from screens.card import CardScreen
 from screens.done import DoneScreen

@@ -16,7 +16,7 @@ from kiosk.cli import Invocation, Subparsers, add_command, print_json
 from kiosk.errors import InvalidInputError, KioskError
 from kiosk.files import atomic_file
 from kiosk.i18n import msg
-from kiosk.service import KioskService
+from kiosk.serving import KioskService
 
 
 def register(subparsers: Subparsers) -> None:

@@ -9,7 +9,7 @@ from kiosk.i18n import msg
 from kiosk.member import Member
 from kiosk.nik import parse_nik
 from kiosk.sizes import format_size
-from kiosk.status import MemberStatus, evaluate, format_rupiah
+from kiosk.standing import MemberStatus, evaluate, format_rupiah
 
 
 def register(subparsers: Subparsers) -> None:

@@ -13,7 +13,7 @@ from kiosk.errors import InvalidInputError
 from kiosk.i18n import msg
 from kiosk.maintenance import Maintenance
 from kiosk.pin import MAX_PIN, MIN_PIN, check_new_pin
-from kiosk.service import KioskService
+from kiosk.serving import KioskService
 
 
 def register(subparsers: Subparsers) -> None:

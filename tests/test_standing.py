@@ -7,7 +7,7 @@ import pytest
 
 from kiosk.i18n import LANGS
 from kiosk.member import Member, MembershipStatus, Period, Program, Segment
-from kiosk.status import (
+from kiosk.standing import (
     DUE_DAY,
     Payer,
     contributions,

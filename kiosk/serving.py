@@ -27,8 +27,8 @@ from kiosk.i18n import LANGS, Lang, Message, msg
 from kiosk.keys import load_master_key
 from kiosk.member import Member
 from kiosk.nik import InvalidNikError, parse_nik
+from kiosk.standing import MemberStatus, evaluate
 from kiosk.state import StateStore
-from kiosk.status import MemberStatus, evaluate
 
 log = logging.getLogger(__name__)
 
