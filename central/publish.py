@@ -18,7 +18,6 @@ past all of them (see :data:`RECOVERY_GAP` and ``FeedRepository.publish``).
 """
 
 import csv
-import fcntl
 import hmac
 import json
 import os
@@ -42,6 +41,7 @@ from kiosk.card import ISSUER, CardClaims, CardSigner, load_card_private_key
 from kiosk.errors import InvalidInputError, KioskError
 from kiosk.feed.bundle import BundleHeader, BundleKind, BundleWriter, fleet_key_id
 from kiosk.feed.names import INDEX_TARGET, bundle_name
+from kiosk.files import exclusive
 from kiosk.i18n import Message, msg
 from kiosk.keys import derive_key, read_key_file
 from kiosk.member import Member
@@ -204,11 +204,8 @@ def _superseded(repository: FeedRepository) -> list[str]:
 @contextmanager
 def _lock(layout: FeedLayout) -> Iterator[None]:
     layout.central.mkdir(mode=0o700, exist_ok=True)
-    with (layout.central / "publish.lock").open("a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise KioskError(msg("publish.busy", path=layout.root)) from None
+    busy = KioskError(msg("publish.busy", path=layout.root))
+    with exclusive((layout.central / "publish.lock").open("a"), busy):
         yield
 
 

@@ -1,15 +1,17 @@
-"""Files that are whole or absent: written beside their place, fsynced, renamed over it.
+"""Files that are whole or absent, and work that one process does at a time.
 
 The cache, the audit export and the central store's keys, metadata and bundles
-all need "a crash leaves the old file or the new one, never half of one".
+all need "a crash leaves the old file or the new one, never half of one"; a
+sync and a publish each need "never two at once on the same directory".
 """
 
+import fcntl
 import os
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 
 class AtomicFile:
@@ -57,3 +59,17 @@ def fsync_directory(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+@contextmanager
+def exclusive(handle: IO[Any], busy: Exception) -> Iterator[None]:
+    """Hold ``handle``'s file lock for the block, or raise ``busy`` at once if another has it.
+
+    The lock goes with the process: a crash never leaves it held.
+    """
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise busy from None
+        yield

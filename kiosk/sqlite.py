@@ -1,15 +1,23 @@
-"""Opening a kiosk database: the cache and the state file connect the same way.
+"""A kiosk database, opened and failing one way: the cache, the state file, the publish state.
 
-By URI (so ``mode=rw`` refuses to create a file by accident), shareable between
-threads that take turns, with the caller's pragmas, in WAL mode.
+Opened by URI (so ``mode=rw`` refuses to create a file by accident), shareable
+between threads that take turns, with the caller's pragmas, in WAL mode. Its
+failures become one plain sentence from the database's own table of message
+keys; none of them carries a record.
 """
 
 import sqlite3
 import urllib.parse
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 from sqlite_utils import Database
+
+from kiosk.errors import KioskError, disk_full
+from kiosk.i18n import msg
 
 
 def open_database(path: Path, mode: str, pragmas: Iterable[str]) -> Database:
@@ -26,3 +34,49 @@ def open_database(path: Path, mode: str, pragmas: Iterable[str]) -> Database:
         db.close()
         raise
     return db
+
+
+class Failure(StrEnum):
+    """What went wrong, as the person who must fix it sees it; the values end message keys."""
+
+    DISK_FULL = "disk_full"
+    BUSY = "busy"
+    UNAVAILABLE = "unavailable"
+    CORRUPT = "corrupt"
+
+
+def failure(error: sqlite3.DatabaseError | OSError) -> tuple[Failure, str]:
+    """The kind of failure and the short reason a message shows (SQLite's or the OS's name)."""
+    if disk_full(error):
+        return Failure.DISK_FULL, ""
+    if isinstance(error, OSError):
+        return Failure.UNAVAILABLE, error.strerror or type(error).__name__
+    name = getattr(error, "sqlite_errorname", "") or ""
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return Failure.BUSY, name
+    if name.startswith(("SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_READONLY", "SQLITE_IOERR")):
+        return Failure.UNAVAILABLE, name
+    return Failure.CORRUPT, name or "?"
+
+
+@dataclass(frozen=True)
+class Failures:
+    """How one database tells its failures: a message key for each kind, the errors to raise."""
+
+    keys: Mapping[Failure, str]
+    error: type[KioskError]
+    corrupt: type[KioskError]
+    """Raised for :attr:`Failure.CORRUPT`, so that a caller can offer to rebuild."""
+
+
+@contextmanager
+def database_errors(path: Path, failures: Failures) -> Iterator[None]:
+    """SQLite's and the OS's failures as one sentence; programming errors stay what they are."""
+    try:
+        yield
+    except (sqlite3.ProgrammingError, sqlite3.InterfaceError):
+        raise
+    except (sqlite3.DatabaseError, OSError) as exc:
+        kind, reason = failure(exc)
+        raised = failures.corrupt if kind is Failure.CORRUPT else failures.error
+        raise raised(msg(failures.keys[kind], path=path, reason=reason)) from None

@@ -7,20 +7,17 @@ Every method may be called from any thread: one lock serialises them.
 """
 
 import os
-import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from kiosk.errors import StateError, disk_full
-from kiosk.i18n import msg
+from kiosk.errors import StateError
 from kiosk.sizes import sqlite_size
-from kiosk.sqlite import open_database
+from kiosk.sqlite import Failure, Failures, database_errors, open_database
 
 migrations = Migrations("kiosk-state")
 Params = Sequence[Any] | dict[str, Any]
@@ -30,6 +27,17 @@ _PRAGMAS = (
     "PRAGMA synchronous = NORMAL",
     "PRAGMA busy_timeout = 5000",
     "PRAGMA trusted_schema = OFF",
+)
+
+_FAILURES = Failures(
+    keys={
+        Failure.DISK_FULL: "state.disk_full",
+        Failure.BUSY: "state.busy",
+        Failure.UNAVAILABLE: "state.unavailable",
+        Failure.CORRUPT: "state.corrupt",
+    },
+    error=StateError,
+    corrupt=StateError,
 )
 
 
@@ -79,12 +87,12 @@ class StateStore:
                 self._db = None
 
     def query(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
-        with self._lock, _errors(self.path):
+        with self._lock, database_errors(self.path, _FAILURES):
             return list(self._open_locked().execute(sql, params).fetchall())
 
     def write(self, sql: str, params: Params = ()) -> int:
         """One statement in its own transaction; returns the rows it changed."""
-        with self._lock, _errors(self.path):
+        with self._lock, database_errors(self.path, _FAILURES):
             db = self._open_locked()
             with db.atomic():
                 changed: int = db.execute(sql, params).rowcount
@@ -104,21 +112,3 @@ class StateStore:
     def size(self) -> int:
         """Bytes on disk, with the WAL."""
         return sqlite_size(self.path)
-
-
-@contextmanager
-def _errors(path: Path) -> Iterator[None]:
-    """SQLite's and the OS's failures as one plain sentence for staff."""
-    try:
-        yield
-    except sqlite3.DatabaseError as error:
-        name = getattr(error, "sqlite_errorname", "") or ""
-        if disk_full(error):
-            raise StateError(msg("state.disk_full", path=path)) from None
-        if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
-            raise StateError(msg("state.corrupt", path=path)) from None
-        raise StateError(msg("state.unavailable", path=path, reason=name or "?")) from None
-    except OSError as error:
-        if disk_full(error):
-            raise StateError(msg("state.disk_full", path=path)) from None
-        raise StateError(msg("state.unavailable", path=path, reason=error.strerror)) from None

@@ -10,9 +10,7 @@ import hmac
 import os
 import secrets
 import shutil
-import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
@@ -30,7 +28,7 @@ from kiosk.cache.sealing import (
     wrap_secret,
 )
 from kiosk.clock import system_clock
-from kiosk.errors import CacheCorruptError, CacheError, CacheMissingError, WrongKeyError, disk_full
+from kiosk.errors import CacheCorruptError, CacheError, CacheMissingError, WrongKeyError
 from kiosk.feed.bundle import Entry
 from kiosk.files import fsync_directory
 from kiosk.i18n import msg
@@ -38,7 +36,7 @@ from kiosk.keys import MasterKey, Subkeys
 from kiosk.member import Member
 from kiosk.record import NO_MOTHER, encode_body, join_record, nik_of
 from kiosk.sizes import sqlite_files
-from kiosk.sqlite import open_database
+from kiosk.sqlite import Failure, Failures, database_errors, open_database
 
 BATCH = 10_000
 """Members sealed and written per statement batch; sorted by row key within it."""
@@ -60,6 +58,17 @@ _DELETE = "DELETE FROM {table} WHERE bidx = ?"
 _UPSERT = (
     "INSERT INTO {table} (bidx, record) VALUES (?, ?) "
     "ON CONFLICT (bidx) DO UPDATE SET record = excluded.record"
+)
+
+_FAILURES = Failures(
+    keys={
+        Failure.DISK_FULL: "cache.disk_full",
+        Failure.BUSY: "cache.busy",
+        Failure.UNAVAILABLE: "cache.unavailable",
+        Failure.CORRUPT: "cache.corrupt",
+    },
+    error=CacheError,
+    corrupt=CacheCorruptError,
 )
 
 
@@ -119,7 +128,7 @@ class Cache:
         for leftover in sqlite_files(fresh):
             leftover.unlink(missing_ok=True)
         keys = master.subkeys()
-        with _sqlite_errors(path):
+        with database_errors(path, _FAILURES):
             db = open_database(fresh, "rwc", PRAGMAS)
             try:
                 # Sealed or not, the records are nobody else's business; the WAL
@@ -146,7 +155,7 @@ class Cache:
         if not path.exists():
             raise CacheMissingError(msg("cache.missing", path=path))
         keys = master.subkeys()
-        with _sqlite_errors(path):
+        with database_errors(path, _FAILURES):
             db = open_database(path, "rw", PRAGMAS)
             try:
                 meta = _read_meta(db, path)
@@ -193,7 +202,7 @@ class Cache:
     def get(self, nik: str) -> Member | None:
         """Expects the normalised 16-digit NIK (see ``kiosk.nik``)."""
         index = self._sealer.blind_index(nik)
-        with _sqlite_errors(self.path):
+        with database_errors(self.path, _FAILURES):
             row = self._db.execute("SELECT record FROM members WHERE bidx = ?", [index]).fetchone()
         return None if row is None else self._sealer.open(index, row[0])
 
@@ -244,7 +253,7 @@ class Cache:
         upserted = deleted = 0
         seal = self._sealer.seal_plain
         table = "members_next" if replace else "members"
-        with _sqlite_errors(self.path), self._db.atomic():
+        with database_errors(self.path, _FAILURES), self._db.atomic():
             if replace:
                 self._db.execute("DROP TABLE IF EXISTS members_next")
                 create_members_table(self._db, table)
@@ -276,12 +285,12 @@ class Cache:
 
     def members(self) -> Iterator[Member]:
         """Every record, opened: a damaged one raises :class:`CacheCorruptError`."""
-        with _sqlite_errors(self.path):
+        with database_errors(self.path, _FAILURES):
             for index, sealed in self._db.execute("SELECT bidx, record FROM members"):
                 yield self._sealer.open(index, sealed)
 
     def count(self) -> int:
-        with _sqlite_errors(self.path):
+        with database_errors(self.path, _FAILURES):
             return self._count()
 
     def check_records(self, progress: Callable[[int, int], None] | None = None) -> IntegrityReport:
@@ -291,7 +300,7 @@ class Cache:
         """
         checked = 0
         bad: list[str] = []
-        with _sqlite_errors(self.path):
+        with database_errors(self.path, _FAILURES):
             total = self._count()
             rows = self._db.execute("SELECT bidx, record FROM members")
             while batch := rows.fetchmany(BATCH):
@@ -310,7 +319,7 @@ class Cache:
         return count
 
     def cursor(self) -> FeedCursor | None:
-        with _sqlite_errors(self.path):
+        with database_errors(self.path, _FAILURES):
             row = self._db.execute(
                 "SELECT sequence, state, synced_at FROM feed_cursor WHERE id = 1"
             ).fetchone()
@@ -320,12 +329,12 @@ class Cache:
 
     def confirm_current(self, at: datetime) -> None:
         """Record that the feed had nothing newer at ``at``: the data is that fresh."""
-        with _sqlite_errors(self.path), self._db.atomic():
+        with database_errors(self.path, _FAILURES), self._db.atomic():
             self._db.execute("UPDATE feed_cursor SET synced_at = ? WHERE id = 1", [at.isoformat()])
         self.checkpoint()
 
     def info(self) -> CacheInfo:
-        with _sqlite_errors(self.path):
+        with database_errors(self.path, _FAILURES):
             meta = _read_meta(self._db, self.path)
             version = len(migrations.applied(self._db))
         return CacheInfo(
@@ -349,7 +358,7 @@ class Cache:
         keys = master.subkeys()
         sealer = RecordSealer(keys)
         count = 0
-        with _sqlite_errors(self.path), self._db.atomic():
+        with database_errors(self.path, _FAILURES), self._db.atomic():
             self._db.execute("DROP TABLE IF EXISTS members_next")
             create_members_table(self._db, "members_next")
             rows = self._db.execute("SELECT bidx, record FROM members")
@@ -397,7 +406,7 @@ class Cache:
         It does not wait for readers: while one holds an old snapshot (a member's
         lookup) the WAL stays as it is, sealed records only, until the next write.
         """
-        with _sqlite_errors(self.path):
+        with database_errors(self.path, _FAILURES):
             self._db.execute("PRAGMA busy_timeout = 0")
             try:
                 self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -416,21 +425,3 @@ def _read_meta(db: Database, path: Path) -> dict[str, bytes]:
     if not {"key_check", "verifier_key", "created_at"} <= meta.keys():
         raise CacheCorruptError(msg("cache.not_a_cache", path=path))
     return meta
-
-
-@contextmanager
-def _sqlite_errors(path: Path) -> Iterator[None]:
-    """Turn SQLite's failures into one plain sentence; none of them carries a record."""
-    try:
-        yield
-    except (sqlite3.ProgrammingError, sqlite3.InterfaceError):
-        raise
-    except sqlite3.DatabaseError as error:
-        name = getattr(error, "sqlite_errorname", "") or ""
-        if disk_full(error):
-            raise CacheError(msg("cache.disk_full", path=path)) from None
-        if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
-            raise CacheError(msg("cache.busy", path=path)) from None
-        if name.startswith(("SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_READONLY", "SQLITE_IOERR")):
-            raise CacheError(msg("cache.unavailable", path=path, reason=name)) from None
-        raise CacheCorruptError(msg("cache.corrupt", path=path)) from None

@@ -7,7 +7,6 @@ transaction together with its cursor, so a crash or a kill at any instant
 leaves the previous consistent state, and the next sync carries on.
 """
 
-import fcntl
 import logging
 import tempfile
 import urllib.parse
@@ -35,6 +34,7 @@ from kiosk.errors import ExpiredError, KioskError, RejectedError, UnavailableErr
 from kiosk.feed.bundle import BundleKind, BundleReader, Entry
 from kiosk.feed.names import INDEX_TARGET, bundle_name
 from kiosk.feed.trust import Trust
+from kiosk.files import exclusive
 from kiosk.i18n import msg
 
 CHUNK = 1 << 20
@@ -190,7 +190,10 @@ class FeedClient:
         self, cache: Cache, progress: Progress | None = None, *, snapshot: bool = False
     ) -> SyncResult:
         """Bring the cache to the feed's newest state; ``snapshot`` starts from the newest one."""
-        with self._locked(), tuf_failures(self._work_dir):
+        with (
+            exclusive(self._open_work_dir(), UnavailableError(msg("sync.busy"))),
+            tuf_failures(self._work_dir),
+        ):
             updater = self._updater()
             updater.refresh()
             latest, state, newest_snapshot = _index(updater)
@@ -299,15 +302,6 @@ class FeedClient:
         for leftover in self._spool.iterdir():
             if leftover.name not in keep:
                 leftover.unlink()
-
-    @contextmanager
-    def _locked(self) -> Iterator[None]:
-        with self._open_work_dir() as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise UnavailableError(msg("sync.busy")) from None
-            yield
 
     def _open_work_dir(self) -> TextIO:
         """Make the work directory's tree and open its lock file; a wrong ``feed.work_dir``
