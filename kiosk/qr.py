@@ -53,11 +53,6 @@ def _symbol(text: str, level: Level) -> qrcode.QRCode:
     return symbol
 
 
-def version_at(text: str, level: Level = "M") -> int:
-    """The smallest QR version that holds ``text`` at error correction ``level``."""
-    return int(_symbol(text, level).version)
-
-
 def _level_and_version(text: str) -> tuple[Level, qrcode.QRCode]:
     symbol = _symbol(text, "M")
     if symbol.version <= MAX_SCREEN_VERSION:

@@ -30,7 +30,6 @@ from kiosk.card import (
 )
 from kiosk.errors import InvalidInputError, KeyMaterialError
 from kiosk.member import MembershipStatus, Program
-from kiosk.qr import version_at
 
 ISSUED = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
 NOW = ISSUED + timedelta(days=30)
@@ -155,6 +154,14 @@ def test_the_card_is_qr_alphanumeric_and_its_size_is_as_documented() -> None:
     assert len(body) == len(cose_of(CARD)) // 2 * 3 + len(cose_of(CARD)) % 2 * 2
     short = SIGNER.sign(make_claims(name="Paijo"))
     assert len(cose_of(short)) == 112 + 5
+
+
+def version_at(text: str) -> int:
+    """The smallest QR version that holds ``text`` at error correction M."""
+    symbol = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
+    symbol.add_data(text)
+    symbol.best_fit()
+    return int(symbol.version)
 
 
 def test_qr_versions_at_the_capacity_limits() -> None:

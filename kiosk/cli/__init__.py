@@ -64,6 +64,12 @@ def add_command(
     return parser
 
 
+def add_group(subparsers: Subparsers, name: str, help_text: str, description: str) -> Subparsers:
+    """A command whose subcommands do the work (``kiosk audit export``): add them to the result."""
+    group = subparsers.add_parser(name, help=help_text, description=description)
+    return group.add_subparsers(metavar="COMMAND", required=True)
+
+
 def print_json(data: Any) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 

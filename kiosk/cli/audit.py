@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from kiosk.cli import Invocation, Subparsers, add_command, print_json
+from kiosk.cli import Invocation, Subparsers, add_command, add_group, print_json
 from kiosk.errors import InvalidInputError, KioskError
 from kiosk.files import atomic_file
 from kiosk.i18n import msg
@@ -20,12 +20,12 @@ from kiosk.serving import KioskService
 
 
 def register(subparsers: Subparsers) -> None:
-    group = subparsers.add_parser(
+    commands = add_group(
+        subparsers,
         "audit",
-        help="the kiosk's audit log",
-        description="Read the kiosk's audit log (members appear only as keyed hashes).",
+        "the kiosk's audit log",
+        "Read the kiosk's audit log (members appear only as keyed hashes).",
     )
-    commands = group.add_subparsers(metavar="COMMAND", required=True)
     export = add_command(
         commands,
         "export",

@@ -16,7 +16,7 @@ from kiosk.card import (
     read_card_image,
     verify_card,
 )
-from kiosk.cli import Invocation, Subparsers, add_command, print_json
+from kiosk.cli import Invocation, Subparsers, add_command, add_group, print_json
 from kiosk.errors import ExpiredError, InvalidInputError, RejectedError
 from kiosk.i18n import LANGS, msg
 from kiosk.member import Program
@@ -29,10 +29,9 @@ _EXIT_CODES = {
 
 
 def register(subparsers: Subparsers) -> None:
-    parser = subparsers.add_parser(
-        "card", help="digital membership cards", description="digital membership cards"
+    commands = add_group(
+        subparsers, "card", "digital membership cards", "Check digital membership cards."
     )
-    commands = parser.add_subparsers(metavar="COMMAND", required=True)
     verify = add_command(
         commands,
         "verify",

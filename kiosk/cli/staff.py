@@ -8,7 +8,7 @@ the kiosk has a cache.
 import getpass
 import sys
 
-from kiosk.cli import Invocation, Subparsers, add_command, print_json
+from kiosk.cli import Invocation, Subparsers, add_command, add_group, print_json
 from kiosk.errors import InvalidInputError
 from kiosk.i18n import msg
 from kiosk.maintenance import Maintenance
@@ -17,12 +17,12 @@ from kiosk.serving import KioskService
 
 
 def register(subparsers: Subparsers) -> None:
-    group = subparsers.add_parser(
+    commands = add_group(
+        subparsers,
         "staff-pin",
-        help="the staff PIN that opens staff mode on the kiosk",
-        description="Set the PIN staff type on the kiosk's screen to open staff mode.",
+        "the staff PIN that opens staff mode on the kiosk",
+        "Set the PIN staff type on the kiosk's screen to open staff mode.",
     )
-    commands = group.add_subparsers(metavar="COMMAND", required=True)
     set_pin = add_command(
         commands,
         "set",
