@@ -27,6 +27,40 @@ class MembershipStatus(StrEnum):
     NONAKTIF = "NONAKTIF"
 
 
+class StatusCode(StrEnum):
+    """Why a membership is not active, as the central store records it.
+
+    The feed carries the code, never display text: the kiosk words each one
+    from its own catalogue, in the member's language. An ``AKTIF`` membership
+    has none.
+    """
+
+    TUNGGAKAN = "TUNGGAKAN"
+    """Contributions stopped: the employer (or a self-employed member) has not paid."""
+    BERHENTI_BEKERJA = "BERHENTI_BEKERJA"
+    """The member resigned."""
+    PHK = "PHK"
+    """The member was dismissed (pemutusan hubungan kerja)."""
+    KONTRAK_SELESAI = "KONTRAK_SELESAI"
+    """A fixed-term contract (PKWT) ended."""
+    USIA_PENSIUN = "USIA_PENSIUN"
+    """The member reached retirement age, 56."""
+    MENINGGAL = "MENINGGAL"
+    """The member died."""
+    DATA_TIDAK_SESUAI = "DATA_TIDAK_SESUAI"
+    """The member's data does not match Dukcapil, the civil registry."""
+    DIGABUNG = "DIGABUNG"
+    """Merged into another KPJ: its balance moved there."""
+    LAINNYA = "LAINNYA"
+    """Any other reason; the branch can tell."""
+
+
+EMPLOYMENT_ENDED = frozenset(
+    {StatusCode.BERHENTI_BEKERJA, StatusCode.PHK, StatusCode.KONTRAK_SELESAI}
+)
+"""The codes that mean the job is over: a JHT claim waits one month from its end."""
+
+
 class Program(StrEnum):
     """Programmes in the order BPJS Ketenagakerjaan lists them."""
 
@@ -92,3 +126,32 @@ class Member:
     deleted: bool = False
     card: str = field(default="", repr=False)
     """The digital card the central store signed for this member; the kiosk only shows it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    """One KPJ: a job (PU, JAKON), a self-employed (BPU) or a migrant-worker (PMI) membership."""
+
+    kpj: str = field(repr=False)
+    segment: Segment
+    employer_name: str = field(repr=False)
+    """Empty for a self-employed membership."""
+    npp: str = field(repr=False)
+    status: MembershipStatus = field(repr=False)
+    status_code: StatusCode | None = field(repr=False)
+    """``None`` exactly when the membership is active."""
+    programs: frozenset[Program] = field(repr=False)
+    membership_start: date = field(repr=False)
+    membership_end: date | None = field(repr=False)
+    """When the job or the membership ended; ``None`` while it goes on."""
+    last_paid_period: Period | None = field(repr=False)
+    paid_periods: frozenset[Period] = field(repr=False)
+    """The months paid among the last twelve before publication."""
+    jht_balance: int = field(repr=False)
+    jht_as_of: date | None = field(repr=False)
+    card: str = field(default="", repr=False)
+    """The digital card the central store signed for this membership; the kiosk only shows it."""
+
+    def __post_init__(self) -> None:
+        if (self.status is MembershipStatus.AKTIF) != (self.status_code is None):
+            raise ValueError("an active membership has no status code, any other has one")
