@@ -203,7 +203,7 @@ class KioskApp(App[int], inherit_bindings=False):
             self.wipe()
         elif left <= IDLE_WARNING:
             if isinstance(self.screen, IdleScreen):
-                self.screen.show(left)
+                self.screen.seconds_left = left
             else:
                 self.push_screen(IdleScreen(left))
 

@@ -5,6 +5,7 @@ import math
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.reactive import var
 from textual.widgets import Button, Static
 
 from screens.base import KioskModal
@@ -12,9 +13,12 @@ from screens.widgets.buttons import KioskButton
 
 
 class IdleScreen(KioskModal):
+    seconds_left: var[float] = var(0.0)
+    """Until the session is wiped; the App counts it down."""
+
     def __init__(self, seconds_left: float) -> None:
         super().__init__()
-        self._left = seconds_left
+        self.set_reactive(IdleScreen.seconds_left, seconds_left)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="idle-box"):
@@ -23,10 +27,9 @@ class IdleScreen(KioskModal):
             yield KioskButton(self.t("ui.idle.continue"), id="continue", variant="primary")
 
     def _text(self) -> str:
-        return self.t("ui.idle.countdown", seconds=max(0, math.ceil(self._left)))
+        return self.t("ui.idle.countdown", seconds=max(0, math.ceil(self.seconds_left)))
 
-    def show(self, seconds_left: float) -> None:
-        self._left = seconds_left
+    def watch_seconds_left(self) -> None:
         self.query_one("#countdown", Static).update(self._text())
 
     @on(Button.Pressed, "#continue")

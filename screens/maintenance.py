@@ -13,6 +13,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
+from textual.reactive import var
 from textual.widgets import Button, ProgressBar, Static
 
 from kiosk.audit import AuditEvent
@@ -45,10 +46,17 @@ class MaintenanceScreen(StaffScreen):
         ("escape", "logout", "Log out"),
     ]
 
+    kiosk_state: var[KioskState | None] = var(None)
+    """What the kiosk last reported; ``None`` until the first report arrives."""
+    state_problem: var[str] = var("")
+    """Why the state could not be read, in staff's language."""
+    busy: var[bool] = var(False)
+    """A sync or an integrity check is running: its progress bar shows, other actions wait."""
+    result: var[str] = var("")
+    """The outcome of staff's last action."""
+
     def __init__(self) -> None:
         super().__init__()
-        self.kiosk_state: KioskState | None = None
-        self.busy = False
         self._exit_armed_at: float | None = None
 
     def compose(self) -> ComposeResult:
@@ -69,7 +77,6 @@ class MaintenanceScreen(StaffScreen):
                 yield Static(id="result")
 
     def on_mount(self) -> None:
-        self.query_one("#progress", ProgressBar).display = False
         self.load_state()
 
     # The state ---------------------------------------------------------------------
@@ -86,12 +93,21 @@ class MaintenanceScreen(StaffScreen):
         if not self.is_attached:
             return
         if isinstance(state, KioskError):
-            self.query_one("#state", Static).update(Text(state.message.text(self.kiosk.lang)))
+            self.state_problem = state.message.text(self.kiosk.lang)
             return
-        before, self.kiosk_state = self.kiosk_state, state
+        before = self.kiosk_state
         self.kiosk.readiness_known(state.readiness)
         if before is not None and before.readiness.lang != state.readiness.lang:
             self.kiosk.switch_screen(MaintenanceScreen())  # Every label in the new language.
+            return
+        self.kiosk_state = state
+
+    def watch_state_problem(self, problem: str) -> None:
+        if problem:
+            self.query_one("#state", Static).update(Text(problem))
+
+    def watch_kiosk_state(self, state: KioskState | None) -> None:
+        if state is None:
             return
         self.query_one("#state", Static).update(self._state_text(state))
         self.query_one("#recent", Static).update(self._recent_text(state.recent))
@@ -165,28 +181,30 @@ class MaintenanceScreen(StaffScreen):
 
     # Actions -----------------------------------------------------------------------
 
-    def _result(self, text: str) -> None:
+    def watch_result(self, text: str) -> None:
         self.query_one("#result", Static).update(Text(text))
+
+    def watch_busy(self, busy: bool) -> None:
+        bar = self.query_one("#progress", ProgressBar)
+        if busy:
+            bar.update(total=None, progress=0)
+        bar.display = busy
 
     def _start(self, label: str) -> bool:
         """One long action at a time; says so when staff ask for a second."""
         if self.busy:
-            self._result(self.t("staff.busy"))
+            self.result = self.t("staff.busy")
             return False
         self.busy = True
         self._exit_armed_at = None
-        bar = self.query_one("#progress", ProgressBar)
-        bar.update(total=None, progress=0)
-        bar.display = True
-        self._result(label)
+        self.result = label
         return True
 
     def _finish(self, text: str) -> None:
         if not self.is_attached:
             return
         self.busy = False
-        self.query_one("#progress", ProgressBar).display = False
-        self._result(text)
+        self.result = text
         self.load_state()
 
     def _progress(self, done: int, total: int | None) -> None:
@@ -269,7 +287,9 @@ class MaintenanceScreen(StaffScreen):
             try:
                 change()
             except KioskError as error:
-                self.kiosk.call_from_thread(self._result, error.message.text(self.kiosk.lang))
+                self.kiosk.call_from_thread(
+                    setattr, self, "result", error.message.text(self.kiosk.lang)
+                )
             self.kiosk.call_from_thread(self.load_state)
 
         self.run_worker(run, thread=True, group="staff-setting")
@@ -285,7 +305,7 @@ class MaintenanceScreen(StaffScreen):
         armed = self._exit_armed_at
         if armed is None or now - armed > EXIT_CONFIRM_SECONDS:
             self._exit_armed_at = now
-            self._result(self.t("staff.exit_confirm"))
+            self.result = self.t("staff.exit_confirm")
             return
 
         def run() -> None:
