@@ -20,3 +20,8 @@ def system_clock() -> datetime:
 def local_date(clock: Clock) -> date:
     """Today in the kiosk's own time zone: a NIK's birth date is a local date."""
     return clock().astimezone().date()
+
+
+def format_utc(moment: datetime) -> str:
+    """A time as operators read it in logs and staff messages, whatever the kiosk's zone."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")

@@ -145,13 +145,19 @@ def read_key_file(
     return _decode(text, source or f"file {path}")
 
 
-def read_credential(environ: Mapping[str, str], name: str) -> MasterKey | None:
-    """A key systemd handed over with ``LoadCredential=``, if it did."""
+def credential_path(environ: Mapping[str, str], name: str) -> Path | None:
+    """Where systemd put the credential ``name`` (``LoadCredential=``), if it did."""
     credentials = environ.get("CREDENTIALS_DIRECTORY")
     if not credentials:
         return None
     path = Path(credentials) / name
-    if not path.exists():
+    return path if path.exists() else None
+
+
+def read_credential(environ: Mapping[str, str], name: str) -> MasterKey | None:
+    """A key systemd handed over with ``LoadCredential=``, if it did."""
+    path = credential_path(environ, name)
+    if path is None:
         return None
     return read_key_file(path, f"credential {name}", group_may_read=True)
 

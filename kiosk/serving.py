@@ -11,14 +11,14 @@ import logging
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from kiosk.audit import Audit, Event, member_tag
 from kiosk.cache import Cache
 from kiosk.card import CardCheck, CardVerdict, load_card_public_key, verify_card
-from kiosk.clock import Clock
+from kiosk.clock import Clock, format_utc
 from kiosk.config import Config, ScreenSettings
 from kiosk.errors import KioskError
 from kiosk.feed.trust import CARD_KEY_FILE
@@ -184,7 +184,7 @@ class KioskService:
         age = self.clock() - cursor.synced_at
         if self.settings.too_old(age):
             days = self.settings.max_staleness.days
-            problem = msg("service.too_old", synced=_when(cursor.synced_at), days=days)
+            problem = msg("service.too_old", synced=format_utc(cursor.synced_at), days=days)
             return Readiness(problem=problem, data_time=cursor.synced_at, lang=lang)
         return Readiness(
             problem=None,
@@ -286,7 +286,3 @@ def _check_card(member: Member, key: Ed25519PublicKey | None, now: datetime) -> 
     if key is None or not member.card:
         return None
     return verify_card(member.card, key, now)
-
-
-def _when(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")

@@ -26,6 +26,7 @@ import pytest
 from devtools.demo import build_demo
 from kiosk.cache import Cache
 from kiosk.cli import main
+from kiosk.doctor import CHECKS as REPORTED
 from kiosk.doctor import DISK_RESERVE, Status, check_disk
 from kiosk.keys import read_key_file, write_new_key
 from kiosk.layout import largest_qr, screen_for_qr
@@ -35,23 +36,8 @@ from tests.sites import Site, serving
 MEMBERS = 150
 """Few enough that the integrity check's sample is every record."""
 TERMINAL = {"TERM": "xterm-256color", "COLUMNS": "100", "LINES": "30"}
-CHECKS = [
-    "config",
-    "key",
-    "trust",
-    "card-key",
-    "fleet-key",
-    "feed",
-    "cache",
-    "data",
-    "integrity",
-    "clock",
-    "disk",
-    "state",
-    "glyphs",
-    "terminal",
-    "colours",
-]
+CHECKS = list(REPORTED)
+"""Every check, in the report's order: a list, as the names read from the output are."""
 
 
 @dataclass(frozen=True)
