@@ -1,10 +1,8 @@
 """Publishing the membership file as feed bundles: a snapshot first, then deltas.
 
-The publisher keeps what it last published in ``central/state.db``, one row per
-member: a keyed hash of the NIK, a keyed digest of the row, the card's expiry
-and the member's feed entry sealed under a key derived from the fleet key. The
-file stores no NIK, name or balance in the clear, and a snapshot is rebuilt
-from it without signing every card again.
+The publisher diffs the file against what it last published (its sealed state,
+:mod:`central.publish_state`), signs a card for each member that changed or
+whose card nears its expiry, and writes the changes as one bundle.
 
 A publish reads the whole file first: any bad row means nothing is published
 (unless ``skip_invalid``, which keeps what was last published for a skipped
@@ -17,23 +15,18 @@ the restored feed never heard of; ``recover`` publishes a snapshot numbered
 past all of them (see :data:`RECOVERY_GAP` and ``FeedRepository.publish``).
 """
 
-import csv
-import hmac
 import json
 import os
 import secrets
 import sqlite3
-import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import IO
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
+from central.members_file import RowProblem, member_rows
+from central.publish_state import PublishState
 from central.repository import FeedLayout, FeedRepository
 from central.rows import InvalidRowError, parse_member_row
 from kiosk.cache.sealing import normalise_name
@@ -42,8 +35,8 @@ from kiosk.errors import InvalidInputError, KioskError
 from kiosk.feed.bundle import BundleHeader, BundleKind, BundleWriter, fleet_key_id
 from kiosk.feed.names import INDEX_TARGET, bundle_name
 from kiosk.files import exclusive
-from kiosk.i18n import Message, msg
-from kiosk.keys import derive_key, read_key_file
+from kiosk.i18n import msg
+from kiosk.keys import read_key_file
 from kiosk.member import Member
 from kiosk.nik import NIK_LENGTH, normalise_nik
 from kiosk.record import encode_body
@@ -60,15 +53,6 @@ The high-water mark knows every sequence published, unless the backup brought
 an old copy of it back too; the gap then still covers up to this many lost
 publishes. A kiosk looks each number in the gap up once, in well under a second.
 """
-_NONCE = 12
-_U16 = struct.Struct(">H")
-
-
-@dataclass(frozen=True)
-class RowProblem:
-    line: int
-    column: str
-    message: Message
 
 
 @dataclass(frozen=True)
@@ -110,7 +94,7 @@ def publish(
     layout = repository.layout
     fleet_key = read_key_file(layout.fleet_key).secret
     signer = CardSigner(load_card_private_key(layout.card_private_key))
-    with _lock(layout), _State.open(layout, fleet_key) as state:
+    with _lock(layout), PublishState.open(layout.central, fleet_key) as state:
         _check_in_step(state, repository, full)
         if recover:
             # Past any sequence a kiosk may hold, even one the restored state never saw.
@@ -185,7 +169,7 @@ def publish(
         )
 
 
-def _check_in_step(state: "_State", repository: FeedRepository, full: bool) -> None:
+def _check_in_step(state: PublishState, repository: FeedRepository, full: bool) -> None:
     """The feed and the publisher's state must agree on the newest sequence."""
     index = repository.targets().get(INDEX_TARGET)
     published = None if index is None else index.custom.get("latest")
@@ -209,84 +193,10 @@ def _lock(layout: FeedLayout) -> Iterator[None]:
         yield
 
 
-class _State:
-    """What the feed holds now, keyed and sealed; one transaction per publish."""
-
-    def __init__(self, db: sqlite3.Connection, key: bytes, path: Path) -> None:
-        self.db = db
-        self._path = path
-        self._key = key
-        self._aead = AESGCM(key)
-        meta = dict(db.execute("SELECT name, value FROM meta"))
-        self.sequence: int | None = int(meta["sequence"]) if "sequence" in meta else None
-        self.state: str | None = meta.get("state")
-        self.snapshot: int | None = int(meta["snapshot"]) if "snapshot" in meta else None
-
-    @classmethod
-    @contextmanager
-    def open(cls, layout: FeedLayout, fleet_key: bytes) -> Iterator["_State"]:
-        path = layout.central / "state.db"
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        os.close(fd)
-        db = sqlite3.connect(path, isolation_level=None)
-        try:
-            db.execute("PRAGMA journal_mode = WAL")
-            db.execute("PRAGMA synchronous = FULL")
-            db.execute("PRAGMA secure_delete = ON")
-            db.execute("PRAGMA temp_store = FILE")
-            db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT)")
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS members (key BLOB PRIMARY KEY, digest BLOB NOT NULL, "
-                "card_expires INTEGER NOT NULL, sealed BLOB NOT NULL) WITHOUT ROWID"
-            )
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                yield cls(db, derive_key(fleet_key, "central-state"), path)
-            finally:
-                if db.in_transaction:
-                    db.execute("ROLLBACK")
-        finally:
-            db.close()
-
-    def keyed(self, nik: bytes) -> bytes:
-        return hmac.digest(self._key, b"nik:" + nik, "sha256")[:16]
-
-    def digest(self, data: bytes) -> bytes:
-        return hmac.digest(self._key, b"row:" + data, "sha256")[:16]
-
-    def seal(self, key: bytes, nik: bytes, mother: bytes, body: bytes) -> bytes:
-        nonce = os.urandom(_NONCE)
-        plain = nik + _U16.pack(len(mother)) + mother + body
-        return nonce + self._aead.encrypt(nonce, plain, key)
-
-    def open_entry(self, key: bytes, sealed: bytes) -> tuple[bytes, bytes, bytes]:
-        try:
-            plain = self._aead.decrypt(sealed[:_NONCE], sealed[_NONCE:], key)
-        except InvalidTag:
-            raise KioskError(msg("publish.state_key", path=self._path)) from None
-        (size,) = _U16.unpack_from(plain, 16)
-        return plain[:16], plain[18 : 18 + size], plain[18 + size :]
-
-    def entries(self) -> Iterator[tuple[bytes, bytes, bytes]]:
-        for key, sealed in self.db.execute("SELECT key, sealed FROM members"):
-            yield self.open_entry(key, sealed)
-
-    def members(self) -> int:
-        count: int = self.db.execute("SELECT count(*) FROM members").fetchone()[0]
-        return count
-
-    def commit(self, sequence: int, state: str, snapshot: int | None) -> None:
-        self.db.executemany(
-            "INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)",
-            [("sequence", str(sequence)), ("state", state), ("snapshot", str(snapshot))],
-        )
-        self.db.execute("COMMIT")
-
-
 class _Changes:
     """Reads the membership file against the state, holding changes in temporary tables."""
 
-    def __init__(self, state: _State, signer: CardSigner, now: datetime) -> None:
+    def __init__(self, state: PublishState, signer: CardSigner, now: datetime) -> None:
         self._state = state
         self._signer = signer
         self._now = now
@@ -297,37 +207,28 @@ class _Changes:
         self.count = 0
         self._gone_niks: list[bytes] = []
         db = state.db
-        db.execute("CREATE TEMP TABLE seen (key BLOB PRIMARY KEY, line INTEGER) WITHOUT ROWID")
-        db.execute(
-            "CREATE TEMP TABLE changed (key BLOB PRIMARY KEY, digest BLOB, card_expires INTEGER, "
-            "sealed BLOB) WITHOUT ROWID"
-        )
-        db.execute("CREATE TEMP TABLE gone (key BLOB PRIMARY KEY) WITHOUT ROWID")
+        with state.errors():
+            db.execute("CREATE TEMP TABLE seen (key BLOB PRIMARY KEY, line INTEGER) WITHOUT ROWID")
+            db.execute(
+                "CREATE TEMP TABLE changed (key BLOB PRIMARY KEY, digest BLOB, "
+                "card_expires INTEGER, sealed BLOB) WITHOUT ROWID"
+            )
+            db.execute("CREATE TEMP TABLE gone (key BLOB PRIMARY KEY) WITHOUT ROWID")
 
     def read(self, path: Path) -> None:
-        try:
-            with path.open(encoding="utf-8-sig", newline="") as handle:
-                rows = _json_lines(handle) if _is_json_lines(path, handle) else _csv_rows(handle)
-                for line, row in rows:
-                    if isinstance(row, RowProblem):
-                        self._problem(row)
-                        continue
-                    try:
-                        member = parse_member_row(row, _no_digest, self._today)
-                    except InvalidRowError as error:
-                        self._problem(RowProblem(line, error.column, error.message))
-                        self._keep(row.get("nik"))
-                        continue
-                    mother = "" if member.deleted else str(row["mother_name"] or "")
-                    self._take(line, member, normalise_name(mother).encode())
-        except FileNotFoundError:
-            raise InvalidInputError(msg("publish.no_file", path=path)) from None
-        except UnicodeDecodeError:
-            raise InvalidInputError(msg("publish.not_utf8", path=path)) from None
-        except OSError as error:
-            raise InvalidInputError(
-                msg("publish.unreadable", path=path, reason=error.strerror)
-            ) from None
+        with self._state.errors():
+            for line, row in member_rows(path):
+                if isinstance(row, RowProblem):
+                    self._problem(row)
+                    continue
+                try:
+                    member = parse_member_row(row, _no_digest, self._today)
+                except InvalidRowError as error:
+                    self._problem(RowProblem(line, error.column, error.message))
+                    self._keep(row.get("nik"))
+                    continue
+                mother = "" if member.deleted else str(row["mother_name"] or "")
+                self._take(line, member, normalise_name(mother).encode())
 
     def _keep(self, nik: object) -> None:
         """A skipped row still names its member: keep what was published rather than delete it."""
@@ -384,33 +285,38 @@ class _Changes:
 
     def absent(self) -> int:
         """How many members go: those the file marks deleted or no longer names."""
-        self._state.db.execute(
-            "INSERT OR IGNORE INTO gone (key) "
-            "SELECT key FROM members WHERE key NOT IN (SELECT key FROM seen)"
-        )
-        count: int = self._state.db.execute(
-            "SELECT count(*) FROM gone WHERE key IN (SELECT key FROM members)"
-        ).fetchone()[0]
+        db = self._state.db
+        with self._state.errors():
+            db.execute(
+                "INSERT OR IGNORE INTO gone (key) "
+                "SELECT key FROM members WHERE key NOT IN (SELECT key FROM seen)"
+            )
+            count: int = db.execute(
+                "SELECT count(*) FROM gone WHERE key IN (SELECT key FROM members)"
+            ).fetchone()[0]
         return count
 
     def apply_to_state(self) -> None:
         """Move the changes into the state, uncommitted until the feed names the bundle."""
         db = self._state.db
-        db.execute("DELETE FROM gone WHERE key NOT IN (SELECT key FROM members)")
-        self._gone_niks = [
-            self._state.open_entry(key, sealed)[0]
-            for key, sealed in db.execute(
-                "SELECT key, sealed FROM members WHERE key IN (SELECT key FROM gone)"
+        with self._state.errors():
+            db.execute("DELETE FROM gone WHERE key NOT IN (SELECT key FROM members)")
+            self._gone_niks = [
+                self._state.open_entry(key, sealed)[0]
+                for key, sealed in db.execute(
+                    "SELECT key, sealed FROM members WHERE key IN (SELECT key FROM gone)"
+                )
+            ]
+            db.execute("DELETE FROM members WHERE key IN (SELECT key FROM gone)")
+            db.execute(
+                "INSERT OR REPLACE INTO members "
+                "SELECT key, digest, card_expires, sealed FROM changed"
             )
-        ]
-        db.execute("DELETE FROM members WHERE key IN (SELECT key FROM gone)")
-        db.execute(
-            "INSERT OR REPLACE INTO members SELECT key, digest, card_expires, sealed FROM changed"
-        )
 
     def upserts(self) -> Iterator[tuple[bytes, bytes, bytes]]:
-        for key, sealed in self._state.db.execute("SELECT key, sealed FROM changed"):
-            yield self._state.open_entry(key, sealed)
+        with self._state.errors():
+            for key, sealed in self._state.db.execute("SELECT key, sealed FROM changed"):
+                yield self._state.open_entry(key, sealed)
 
     def deleted_niks(self) -> list[bytes]:
         return self._gone_niks
@@ -419,47 +325,3 @@ class _Changes:
 def _no_digest(_: str) -> bytes:
     """The publisher keeps the normalised name itself; each kiosk hashes it with its own key."""
     return b""
-
-
-def _is_json_lines(path: Path, handle: IO[str]) -> bool:
-    if path.suffix.lower() in {".jsonl", ".ndjson", ".json"}:
-        return True
-    if path.suffix.lower() == ".csv":
-        return False
-    start = handle.read(1)
-    handle.seek(0)
-    return start == "{"
-
-
-def _csv_rows(handle: IO[str]) -> Iterator[tuple[int, dict[str, object] | RowProblem]]:
-    reader = csv.DictReader(handle, strict=True)
-    try:
-        for row in reader:
-            if None in row or None in row.values():
-                yield (
-                    reader.line_num,
-                    RowProblem(
-                        reader.line_num,
-                        "-",
-                        msg("publish.csv_fields", expected=len(reader.fieldnames or [])),
-                    ),
-                )
-                continue
-            yield reader.line_num, dict(row)
-    except csv.Error:
-        yield reader.line_num, RowProblem(reader.line_num, "-", msg("publish.csv_syntax"))
-
-
-def _json_lines(handle: IO[str]) -> Iterator[tuple[int, dict[str, object] | RowProblem]]:
-    for line, text in enumerate(handle, start=1):
-        if not text.strip():
-            continue
-        try:
-            row = json.loads(text)
-        except ValueError:
-            yield line, RowProblem(line, "-", msg("publish.json_syntax"))
-            continue
-        if not isinstance(row, dict):
-            yield line, RowProblem(line, "-", msg("publish.json_object"))
-            continue
-        yield line, row

@@ -23,48 +23,33 @@ offline; every key lives in ``keys/`` and :meth:`FeedRepository.refresh` only
 renews roots with the same keys.
 """
 
-import hashlib
-import json
 import logging
 import re
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import Final
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.serialization import (
-    Encoding,
-    NoEncryption,
-    PrivateFormat,
-    PublicFormat,
-    load_pem_private_key,
+# securesystemslib.signer re-exports this without __all__, which mypy --strict does not follow.
+from securesystemslib.signer import CryptoSigner
+from tuf.api.metadata import MetaFile, Root, Signed, Snapshot, TargetFile, Targets, Timestamp
+
+from central.feed_files import (
+    TARGETS_JSON,
+    Top,
+    file_errors,
+    load_newest_root,
+    load_state,
+    write_signed,
 )
-from securesystemslib.exceptions import FormatError
-from securesystemslib.formats import encode_canonical
-
-# securesystemslib.signer re-exports these without __all__, which mypy --strict does not follow.
-from securesystemslib.signer import CryptoSigner, SSlibKey
-from tuf.api.exceptions import RepositoryError
-from tuf.api.metadata import (
-    Metadata,
-    MetaFile,
-    Root,
-    Signed,
-    Snapshot,
-    TargetFile,
-    Targets,
-    Timestamp,
-)
-from tuf.api.serialization import DeserializationError
-
-from kiosk.errors import InvalidInputError, KeyMaterialError, KioskError
+from central.high_water import HighWater
+from central.keyfiles import load_signer, new_card_key, new_fleet_key, new_signer
+from central.targets import HASH, checked_changes, delete_unlisted, store_target
+from kiosk.errors import InvalidInputError
 from kiosk.feed.lifetimes import DEFAULT_LIFETIMES, Lifetimes
-from kiosk.files import atomic_file, write_atomic
+from kiosk.files import write_atomic
 from kiosk.i18n import msg
-from kiosk.keys import read_private_file, write_new_key
 
 ROLES: Final = (Root.type, Targets.type, Snapshot.type, Timestamp.type)
 """The top-level roles, root first."""
@@ -72,17 +57,9 @@ _CHAIN: Final = (Targets.type, Snapshot.type, Timestamp.type)
 """Each role here is listed by the next one, so re-signing one re-signs those after it."""
 KEEP_VERSIONS: Final = 5
 """Versions of targets and snapshot metadata kept for kiosks still mid-refresh."""
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,199}")
 _VERSIONED = re.compile(r"(\d+)\.(targets|snapshot)\.json")
-_HASH: Final = "sha256"
-_TARGETS_JSON: Final = f"{Targets.type}.json"
-_CHUNK: Final = 1 << 20
-_MAX_KEY_FILE: Final = 64 * 1024
 
 log = logging.getLogger(__name__)
-
-S = TypeVar("S", bound=Signed)
-R = TypeVar("R", Root, Targets, Snapshot, Timestamp)
 
 
 @dataclass(frozen=True)
@@ -146,52 +123,6 @@ class FeedLayout:
         return self.keys / "high-water.json"
 
 
-class HighWater:
-    """The highest numbers this feed has used, each saved (fsynced) before it is used.
-
-    The metadata cannot tell them: a backup restored over ``repository/`` looks
-    whole, only older, and signing its next versions again would hand kiosks
-    that saw the lost ones two different files under one version. So every
-    role's version is saved here before it is signed, ``served`` once a
-    timestamp is in place for kiosks to fetch, and ``sequence`` before the
-    publisher lists a bundle. It lives with the keys, which change only at
-    ``init``: a restore of the feed's state need not touch that directory.
-    """
-
-    def __init__(self, path: Path, marks: Mapping[str, int]) -> None:
-        self._path = path
-        self._marks = dict(marks)
-
-    @classmethod
-    def load(cls, path: Path) -> "HighWater":
-        """A feed made before this file existed starts with no marks: its metadata is all it has."""
-        try:
-            marks = json.loads(path.read_bytes())
-        except FileNotFoundError:
-            return cls(path, {})
-        except (OSError, ValueError):
-            marks = None
-        if not isinstance(marks, dict) or not all(
-            type(value) is int and value >= 0 for value in marks.values()
-        ):
-            raise InvalidInputError(msg("central.high_water_damaged", path=path))
-        return cls(path, marks)
-
-    def __getitem__(self, name: str) -> int:
-        return self._marks.get(name, 0)
-
-    def highest(self) -> int:
-        return max(self._marks.values(), default=0)
-
-    def raise_to(self, **marks: int) -> None:
-        """Save ``marks`` durably, never lowering one, before the caller signs or lists them."""
-        for name, value in marks.items():
-            self._marks[name] = max(self[name], value)
-        data = json.dumps(self._marks, sort_keys=True).encode() + b"\n"
-        with _file_errors(self._path):
-            write_atomic(self._path, data, 0o600)
-
-
 def init_feed(
     directory: Path, now: datetime, lifetimes: Lifetimes = DEFAULT_LIFETIMES
 ) -> FeedLayout:
@@ -204,7 +135,7 @@ def init_feed(
     for existing in (layout.repository, layout.keys, layout.trust):
         if existing.exists() or existing.is_symlink():
             raise InvalidInputError(msg("central.exists", path=existing))
-    with _file_errors(directory):
+    with file_errors(directory):
         directory.mkdir(parents=True, exist_ok=True)
         for private in (layout.keys, layout.trust, layout.central):
             private.mkdir(mode=0o700, exist_ok=private == layout.central)
@@ -212,15 +143,9 @@ def init_feed(
         layout.metadata.mkdir(parents=True)
         layout.targets.mkdir()
 
-        signers = {role: CryptoSigner(Ed25519PrivateKey.generate()) for role in ROLES}
-        for role, signer in signers.items():
-            write_atomic(layout.role_key(role), signer.private_bytes, 0o600)
-        card = Ed25519PrivateKey.generate()
-        write_atomic(layout.card_private_key, _private_pem(card), 0o600)
-        public = card.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
-        write_atomic(layout.card_public_key, public, 0o644)
-        write_new_key(layout.fleet_key)
-        write_atomic(layout.trust_fleet_key, layout.fleet_key.read_bytes(), 0o600)
+        signers = {role: new_signer(layout.role_key(role)) for role in ROLES}
+        new_card_key(layout.card_private_key, layout.card_public_key)
+        new_fleet_key(layout.fleet_key, layout.trust_fleet_key)
 
         root = Root(expires=now + lifetimes.root, consistent_snapshot=True)
         for role, signer in signers.items():
@@ -264,20 +189,11 @@ class FeedRepository:
     def open(cls, directory: Path, lifetimes: Lifetimes = DEFAULT_LIFETIMES) -> "FeedRepository":
         """Load the newest root, the state timestamp.json names, and the role keys."""
         layout = FeedLayout(directory)
-        timestamp_path = layout.metadata / "timestamp.json"
-        if not timestamp_path.is_file():
+        if not (layout.metadata / "timestamp.json").is_file():
             raise InvalidInputError(msg("central.not_a_feed", path=directory))
-        root = _load(layout.metadata / "1.root.json", Root)
-        while (newer := layout.metadata / f"{root.version + 1}.root.json").is_file():
-            root = _load(newer, Root)
-        signers = {role: _load_signer(layout.role_key(role), role, root) for role in ROLES}
-        timestamp = _load(timestamp_path, Timestamp, root)
-        snapshot_path = layout.metadata / f"{timestamp.snapshot_meta.version}.snapshot.json"
-        snapshot = _load(snapshot_path, Snapshot, root)
-        if _TARGETS_JSON not in snapshot.meta:
-            raise InvalidInputError(msg("central.damaged", path=snapshot_path))
-        targets_version = snapshot.meta[_TARGETS_JSON].version
-        targets = _load(layout.metadata / f"{targets_version}.targets.json", Targets, root)
+        root = load_newest_root(layout.metadata)
+        signers = {role: load_signer(layout.role_key(role), role, root) for role in ROLES}
+        targets, snapshot, timestamp = load_state(layout.metadata, root)
         high_water = HighWater.load(layout.high_water)
         return cls(layout, lifetimes, signers, root, targets, snapshot, timestamp, high_water)
 
@@ -292,26 +208,12 @@ class FeedRepository:
         return {role: self._role(role).version for role in ROLES}
 
     def _role(self, role: str) -> Signed:
-        current: dict[str, Signed] = {
-            Root.type: self._root,
-            Targets.type: self._targets,
-            Snapshot.type: self._snapshot,
-            Timestamp.type: self._timestamp,
-        }
-        return current[role]
+        current = (self._root, self._targets, self._snapshot, self._timestamp)
+        return current[ROLES.index(role)]
 
     def check_not_restored(self) -> None:
         """Refuse to sign on top of metadata older than what kiosks may already hold."""
-        served = self.high_water["served"]
-        if served > self._timestamp.version:
-            raise KioskError(
-                msg(
-                    "central.restored",
-                    path=self.layout.root,
-                    served=served,
-                    version=self._timestamp.version,
-                )
-            )
+        self.high_water.check_served(self._timestamp.version, self.layout.root)
 
     def publish(
         self,
@@ -329,24 +231,18 @@ class FeedRepository:
         and old targets and snapshot versions pruned. Removing a name that is
         not listed is not an error, so a publisher can safely run again.
         ``recover`` signs past every version this feed may ever have signed
-        (see :meth:`_past_everything`): the way on after a restored backup.
+        (see :meth:`HighWater.past_everything`): the way on after a restored backup.
         """
         if not recover:
             self.check_not_restored()
-        names = [name for name, _, _ in add]
-        for name in (*names, *remove):
-            _check_name(name)
-        twice = {name for name in names if names.count(name) > 1} | (set(names) & set(remove))
-        if twice:
-            raise InvalidInputError(msg("central.name_twice", name=sorted(twice)[0]))
-        customs = {name: _checked_custom(name, custom) for name, _, custom in add}
+        customs = checked_changes(add, remove)
         listing = self.targets()
         for name, source, _ in add:
-            listing[name] = self._store_target(name, source, customs[name])
+            listing[name] = store_target(self.layout.targets, name, source, customs[name])
         for name in remove:
             listing.pop(name, None)
-        past = self._past_everything(now) if recover else 0
-        with _file_errors(self.layout.repository):
+        past = self.high_water.past_everything(now, self.versions().values()) if recover else 0
+        with file_errors(self.layout.repository):
             self._advance(now, listing, _CHAIN, past=past)
             self._prune()
 
@@ -363,7 +259,7 @@ class FeedRepository:
             role for role in ROLES if self._role(role).expires - now <= self.lifetimes.of(role) / 2
         }
         renewed: list[str] = []
-        with _file_errors(self.layout.repository):
+        with file_errors(self.layout.repository):
             if Root.type in due:
                 self._renew_root(now)
                 renewed.append(Root.type)
@@ -377,25 +273,10 @@ class FeedRepository:
             log.info("re-signed %s", ", ".join(renewed))
         return renewed
 
-    def _past_everything(self, now: datetime) -> int:
-        """A number above every version this feed can have signed, even those a backup forgot.
-
-        The seconds since the epoch: versions count up by one a signature, and
-        no feed signs once a second all its life. The high-water mark and the
-        current versions count too, in case the clock is wrong.
-        """
-        return max(int(now.timestamp()), self.high_water.highest(), *self.versions().values())
-
-    def _next_version(self, role: str, past: int) -> int:
-        """Above the current version, the high-water mark and ``past``: never one signed before."""
-        return max(self._role(role).version, self.high_water[role], past) + 1
-
     def _renew_root(self, now: datetime) -> None:
         """Roots go one version at a time, as kiosks walk them, so a lost one cannot be skipped."""
         version = self._root.version + 1
-        if version <= self.high_water[Root.type]:
-            raise KioskError(msg("central.root_lost", path=self.layout.metadata, version=version))
-        self.high_water.raise_to(root=version)
+        self.high_water.claim_root(version, self.layout.metadata)
         root = Root(
             version=version,
             expires=now + self.lifetimes.root,
@@ -421,10 +302,15 @@ class FeedRepository:
         the high-water mark before anything is signed; the in-memory state
         changes only once timestamp.json is in place.
         """
-        versions = {role: 1 if first_version else self._next_version(role, past) for role in roles}
+        versions = {
+            role: 1
+            if first_version
+            else self.high_water.next_version(role, self._role(role).version, past)
+            for role in roles
+        }
         self.high_water.raise_to(**versions)
         targets, snapshot = self._targets, self._snapshot
-        targets_meta = snapshot.meta[_TARGETS_JSON] if snapshot.meta else MetaFile(1)
+        targets_meta = snapshot.meta[TARGETS_JSON] if snapshot.meta else MetaFile(1)
         snapshot_meta = self._timestamp.snapshot_meta
         if Targets.type in roles:
             targets = Targets(
@@ -433,15 +319,15 @@ class FeedRepository:
                 targets=self.targets() if listing is None else listing,
             )
             data = self._write(targets, f"{targets.version}.targets.json")
-            targets_meta = MetaFile.from_data(targets.version, data, [_HASH])
+            targets_meta = MetaFile.from_data(targets.version, data, [HASH])
         if Snapshot.type in roles:
             snapshot = Snapshot(
                 version=versions[Snapshot.type],
                 expires=now + self.lifetimes.snapshot,
-                meta={_TARGETS_JSON: targets_meta},
+                meta={TARGETS_JSON: targets_meta},
             )
             data = self._write(snapshot, f"{snapshot.version}.snapshot.json")
-            snapshot_meta = MetaFile.from_data(snapshot.version, data, [_HASH])
+            snapshot_meta = MetaFile.from_data(snapshot.version, data, [HASH])
         timestamp = Timestamp(
             version=versions[Timestamp.type],
             expires=now + self.lifetimes.timestamp,
@@ -451,117 +337,17 @@ class FeedRepository:
         self._targets, self._snapshot, self._timestamp = targets, snapshot, timestamp
         self.high_water.raise_to(served=timestamp.version)
 
-    def _write(self, signed: R, name: str) -> bytes:
-        metadata = Metadata(signed)
-        metadata.sign(self._signers[signed.type])
-        data = metadata.to_bytes()
-        write_atomic(self.layout.metadata / name, data, 0o644)
-        return data
-
-    def _store_target(self, name: str, source: Path, custom: dict[str, object]) -> TargetFile:
-        """Copy a file into targets/ under its content hash, hashing while copying."""
-        try:
-            reader = source.open("rb")
-        except OSError as exc:
-            raise InvalidInputError(
-                msg("central.source_unreadable", path=source, reason=exc.strerror or exc)
-            ) from None
-        digest = hashlib.sha256()
-        length = 0
-        with (
-            reader,
-            _file_errors(self.layout.targets),
-            atomic_file(self.layout.targets, name, 0o644) as writer,
-        ):
-            while chunk := reader.read(_CHUNK):
-                digest.update(chunk)
-                length += len(chunk)
-                writer.write(chunk)
-            writer.target = self.layout.targets / f"{digest.hexdigest()}.{name}"
-        return TargetFile(length, {_HASH: digest.hexdigest()}, name, {"custom": custom})
+    def _write(self, signed: Top, name: str) -> bytes:
+        return write_signed(signed, self._signers[signed.type], self.layout.metadata / name)
 
     def _prune(self) -> None:
         """Delete target files nothing lists any more and metadata versions kiosks no longer need.
 
         Roots are never pruned: a kiosk walks every root version from its own.
         """
-        listed = {
-            f"{target.hashes[_HASH]}.{name}" for name, target in self._targets.targets.items()
-        }
-        for path in self.layout.targets.iterdir():
-            if path.name not in listed:
-                path.unlink()
-                log.debug("deleted target file %s", path.name)
+        delete_unlisted(self.layout.targets, self._targets.targets)
         for path in self.layout.metadata.iterdir():
             match = _VERSIONED.fullmatch(path.name)
             if match is not None and int(match[1]) <= self._role(match[2]).version - KEEP_VERSIONS:
                 path.unlink()
                 log.debug("pruned %s", path.name)
-
-
-def _check_name(name: str) -> None:
-    if not _NAME.fullmatch(name) or ".." in name:
-        raise InvalidInputError(msg("central.bad_name", name=name))
-
-
-def _checked_custom(name: str, custom: Mapping[str, object]) -> dict[str, object]:
-    """The custom fields must survive canonical JSON: strings, integers, booleans, lists, maps."""
-    value = dict(custom)
-    try:
-        encode_canonical(value)
-    except FormatError:
-        raise InvalidInputError(msg("central.bad_custom", name=name)) from None
-    return value
-
-
-def _private_pem(key: Ed25519PrivateKey) -> bytes:
-    return key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
-
-
-def _load(path: Path, kind: type[S], root: Root | None = None) -> S:
-    """One metadata file, checked against ``root`` (a root against itself).
-
-    Our own metadata must verify: anything else means the feed was damaged or tampered with.
-    """
-    try:
-        metadata: Metadata[Any] = Metadata.from_bytes(path.read_bytes())
-    except FileNotFoundError:
-        raise InvalidInputError(msg("central.missing_metadata", path=path)) from None
-    except (OSError, DeserializationError):
-        raise InvalidInputError(msg("central.damaged", path=path)) from None
-    signed = metadata.signed
-    delegator = signed if root is None else root
-    if not isinstance(signed, kind) or not isinstance(delegator, Root):
-        raise InvalidInputError(msg("central.damaged", path=path))
-    try:
-        delegator.verify_delegate(kind.type, metadata.signed_bytes, metadata.signatures)
-    except (RepositoryError, ValueError):
-        raise InvalidInputError(msg("central.damaged", path=path)) from None
-    return signed
-
-
-def _load_signer(path: Path, role: str, root: Root) -> CryptoSigner:
-    """A role's private key, refused unless private and the one the root names for the role."""
-    data = read_private_file(path, _MAX_KEY_FILE)
-    try:
-        private = load_pem_private_key(data, password=None)
-    except (ValueError, TypeError):
-        private = None
-    if not isinstance(private, Ed25519PrivateKey):
-        raise KeyMaterialError(msg("central.key_malformed", path=path))
-    public = SSlibKey.from_crypto(private.public_key())
-    if public.keyid not in root.roles[role].keyids:
-        raise KeyMaterialError(msg("central.key_mismatch", path=path, role=role))
-    return CryptoSigner(private, public)
-
-
-@contextmanager
-def _file_errors(path: Path) -> Iterator[None]:
-    """A file system failure while writing the feed is one clear line, not a traceback."""
-    try:
-        yield
-    except OSError as exc:
-        where = exc.filename or path
-        raise KioskError(
-            msg("central.unwritable", path=where, reason=exc.strerror or exc)
-        ) from None

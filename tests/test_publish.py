@@ -166,6 +166,20 @@ def test_a_state_written_under_another_fleet_key_is_one_sentence(site: Site) -> 
     assert "Traceback" not in err
 
 
+def test_a_damaged_publisher_state_is_one_sentence(site: Site) -> None:
+    state = site.feed.central / "state.db"
+    for stale in site.feed.central.glob("state.db-*"):
+        stale.unlink()
+    state.write_bytes(b"not a database, " * 256)
+    before = listing(site)
+    code, out, err = publish_cli(site, site.members_file)
+    assert (code, out) == (1, "")
+    assert f"The publisher's record {state} is damaged" in err
+    assert "--full" in err
+    assert "Traceback" not in err
+    assert listing(site) == before
+
+
 def test_overlong_and_invisible_text_is_refused_by_line_and_column(site: Site) -> None:
     rows = site.rows()
     marker = "Rahasia"

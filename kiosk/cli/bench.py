@@ -7,24 +7,10 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from time import perf_counter
-from typing import TYPE_CHECKING
 
 from kiosk.cli import Invocation, Subparsers, add_command, print_json
 
-if TYPE_CHECKING:
-    from devtools.bench import BenchFigures, Column, Latency, Spread, UiFigures
-
-FULL_RATIO_TARGET = 2.0
-RSS_TARGET_MB = 200
-INCREMENTAL_TARGET_S = 1.0
-LOOKUP_P99_TARGET_US = 1000
-START_TARGET_S = 0.5
-STATUS_TARGET_MS = 100
 UI_RUNS = 30
-NONE = "-"
-
-Row = tuple[str, ...]
-"""A measure, its figures (right-aligned), then its target."""
 
 
 def register(subparsers: Subparsers) -> None:
@@ -72,7 +58,7 @@ def _at_least_one(text: str) -> int:
 
 def _bench(run: Invocation) -> int:
     # Imported here, not above: every command's start-up, a measured sync's included, would pay.
-    from devtools.bench import BenchLayout, BenchOptions, run_bench
+    from devtools.bench import BenchLayout, BenchOptions, report, run_bench
 
     args = run.args
     if args.ui_only:
@@ -92,15 +78,13 @@ def _bench(run: Invocation) -> int:
     if args.json:
         print_json(figures.as_dict())
     else:
-        print(format_table(table(figures)))
-        print()
-        print(format_table(ui_table(figures.ui)))
+        print(report(figures))
     return 0
 
 
 def _ui_only(run: Invocation) -> int:
     """The UI figures alone, on a tree built before: a million-member demo takes long to build."""
-    from devtools.bench import BenchLayout, ui_figures
+    from devtools.bench import BenchLayout, ui_figures, ui_report
 
     args = run.args
     if args.dir is None:
@@ -115,7 +99,7 @@ def _ui_only(run: Invocation) -> int:
     if args.json:
         print_json(figures.as_dict())
     else:
-        print(format_table(ui_table(figures)))
+        print(ui_report(figures))
     return 0
 
 
@@ -127,124 +111,3 @@ def _progress() -> Callable[[str], None]:
         print(f"bench: [{perf_counter() - start:7.1f} s] {text}", file=sys.stderr, flush=True)
 
     return say
-
-
-def table(figures: "BenchFigures") -> list[Row]:
-    """The rows of the report: measure, kiosk, plain SQLite, SQLCipher, target."""
-    kiosk, plain, cipher = figures.kiosk, figures.plain, figures.sqlcipher
-    missing = "not installed (pip install '.[bench]')"
-
-    def each(show: Callable[["Column"], str]) -> tuple[str, str, str]:
-        return show(kiosk), show(plain), missing if cipher is None else show(cipher)
-
-    def latency(pick: Callable[["Latency"], float]) -> Callable[["Column"], str]:
-        return lambda column: f"{pick(column.lookup):,.1f} µs"
-
-    name = "SQLCipher" if figures.sqlcipher_version is None else figures.sqlcipher_version
-    changes = f"{figures.edited:,} edited + {figures.deleted:,} deleted"
-    return [
-        ("measure", "kiosk", "plain SQLite", f"SQLCipher ({name})", "target"),
-        ("members stored by the full sync", *each(lambda c: f"{c.members:,}"), ""),
-        ("full sync time", *each(lambda c: _seconds(c.full_seconds)), ""),
-        ("full sync rate", *each(lambda c: f"{c.records_per_second:,.0f} records/s"), ""),
-        (
-            "full sync / plain SQLite",
-            *each(lambda c: f"{figures.full_ratio(c):.2f}x"),
-            f"<= {FULL_RATIO_TARGET:.1f}x",
-        ),
-        ("  of which: opening the bundle", NONE, _seconds(figures.read_seconds), NONE, "info"),
-        ("peak RSS, full sync", _mb(figures.sync_peak_rss), NONE, NONE, f"< {RSS_TARGET_MB} MB"),
-        (
-            f"incremental: {changes}",
-            *each(lambda c: _seconds(c.incremental_seconds)),
-            f"< {INCREMENTAL_TARGET_S:.0f} s",
-        ),
-        (
-            "  less the child's start-up",
-            _seconds(kiosk.incremental_seconds - figures.startup_seconds),
-            NONE,
-            NONE,
-            "info",
-        ),
-        ("  child start-up alone", _seconds(figures.startup_seconds), NONE, NONE, "info"),
-        ("peak RSS, incremental", _mb(figures.incremental_peak_rss), NONE, NONE, "info"),
-        ("members after the incremental", *each(lambda c: f"{c.members_after:,}"), ""),
-        (f"lookup p50 ({figures.lookups:,} NIKs)", *each(latency(lambda t: t.p50)), ""),
-        ("lookup p99", *each(latency(lambda t: t.p99)), f"< {LOOKUP_P99_TARGET_US:,} µs"),
-        ("lookup max", *each(latency(lambda t: t.max)), ""),
-        ("  found", *each(lambda c: f"{c.lookup.found:,}"), f"{figures.lookups:,}"),
-        ("size on disk (db + WAL)", *each(lambda c: _mib(c.size_bytes)), ""),
-        ("snapshot bundle", _mib(figures.snapshot_bytes), NONE, NONE, "info"),
-        ("delta bundle", _mib(figures.delta_bytes), NONE, NONE, "info"),
-        ("publish the snapshot", _seconds(figures.publish_seconds), NONE, NONE, "info"),
-        ("publish the delta", _seconds(figures.delta_publish_seconds), NONE, NONE, "info"),
-        ("write the members file", _seconds(figures.generate_seconds), NONE, NONE, "info"),
-        ("peak RSS of the bench itself", _mb(figures.bench_peak_rss), NONE, NONE, "info"),
-    ]
-
-
-def ui_table(ui: "UiFigures") -> list[Row]:
-    """The UI's rows: measure, kiosk, bare Textual app, target; headless, 100x30 cells."""
-
-    def spread(pick: Callable[["Spread"], float]) -> tuple[str, str]:
-        return _ms(pick(ui.flow_ms)), _ms(pick(ui.baseline_ms))
-
-    submitted = f"answer submitted -> status painted p50 ({ui.runs:,} of {ui.members:,} members)"
-    return [
-        ("UI, headless 100x30", "kiosk", "bare Textual app", "target"),
-        ("import textual (left out below)", _seconds3(ui.import_textual_seconds), NONE, "info"),
-        (
-            f"start -> interactive welcome (best of {ui.starts})",
-            _seconds3(ui.start_seconds),
-            _seconds3(ui.bare_start_seconds),
-            f"< {START_TARGET_S} s",
-        ),
-        (
-            "  kiosk beyond the bare app",
-            _seconds3(ui.start_seconds - ui.bare_start_seconds),
-            NONE,
-            "info",
-        ),
-        (submitted, *spread(lambda s: s.p50), ""),
-        ("  p95", *spread(lambda s: s.p95), f"< {STATUS_TARGET_MS} ms"),
-        ("  max", *spread(lambda s: s.max), ""),
-        ("  reached the status screen", f"{ui.reached:,}", NONE, f"{ui.runs:,}"),
-    ]
-
-
-def format_table(rows: list[Row]) -> str:
-    """Plain text under a ruled heading; figures (between measure and target) right-aligned."""
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    last = len(widths) - 1
-
-    def line(row: Row, figures: bool) -> str:
-        cells = (
-            cell.rjust(width) if figures and 1 <= i < last else cell.ljust(width)
-            for i, (cell, width) in enumerate(zip(row, widths, strict=True))
-        )
-        return " | ".join(cells).rstrip()
-
-    heading, *body = rows
-    rule = "-+-".join("-" * width for width in widths)
-    return "\n".join([line(heading, False), rule, *(line(row, True) for row in body)])
-
-
-def _seconds(value: float) -> str:
-    return f"{value:,.2f} s"
-
-
-def _seconds3(value: float) -> str:
-    """Starts take fractions of a second: milliseconds show how near the budget they are."""
-    return f"{value:,.3f} s"
-
-
-def _ms(value: float) -> str:
-    return f"{value:,.1f} ms"
-
-
-def _mb(value: int) -> str:
-    return f"{value / 1e6:,.1f} MB"
-
-
-def _mib(value: int) -> str:
-    return f"{value / 2**20:,.1f} MiB"

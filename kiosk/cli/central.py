@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from kiosk.cli import Invocation, Subparsers, add_command, print_json
 
 if TYPE_CHECKING:
-    from central.publish import RowProblem
+    from central.members_file import RowProblem
 
 
 def feed_dir_argument(parser: argparse.ArgumentParser) -> None:

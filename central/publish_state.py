@@ -1,0 +1,119 @@
+"""What the publisher last published: ``central/state.db``, one keyed, sealed row per member.
+
+Each row holds a keyed hash of the NIK, a keyed digest of the member's row,
+the card's expiry and the member's feed entry sealed under a key derived from
+the fleet key: no NIK, name or balance in the clear, and a snapshot rebuilt
+from it needs no card signed again. A publish is one transaction; the
+database's failures are one sentence for the operator, as the kiosk's are.
+"""
+
+import hmac
+import os
+import struct
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlite_utils import Database
+
+from kiosk.errors import KioskError
+from kiosk.i18n import msg
+from kiosk.keys import derive_key
+from kiosk.sqlite import Failure, Failures, database_errors, open_database
+
+_NONCE = 12
+_U16 = struct.Struct(">H")
+_PRAGMAS = (
+    "PRAGMA synchronous = FULL",
+    "PRAGMA secure_delete = ON",
+    "PRAGMA temp_store = FILE",
+)
+_FAILURES = Failures(
+    # A failure's value ends its message key: publish.state_disk_full, publish.state_busy, ...
+    keys={kind: f"publish.state_{kind}" for kind in Failure},
+    error=KioskError,
+    corrupt=KioskError,
+)
+
+
+class PublishState:
+    """What the feed holds now, keyed and sealed; one transaction per publish."""
+
+    def __init__(self, db: Database, key: bytes, path: Path) -> None:
+        self.db = db
+        self._path = path
+        self._key = key
+        self._aead = AESGCM(key)
+        meta = dict(db.execute("SELECT name, value FROM meta").fetchall())
+        self.sequence: int | None = int(meta["sequence"]) if "sequence" in meta else None
+        self.state: str | None = meta.get("state")
+        self.snapshot: int | None = int(meta["snapshot"]) if "snapshot" in meta else None
+
+    @classmethod
+    @contextmanager
+    def open(cls, directory: Path, fleet_key: bytes) -> Iterator["PublishState"]:
+        """The state in ``directory`` (the feed's ``central/``), created private if new."""
+        path = directory / "state.db"
+        with database_errors(path, _FAILURES):
+            os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+            db = open_database(path, "rw", _PRAGMAS)
+        try:
+            with database_errors(path, _FAILURES):
+                db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT)")
+                db.execute(
+                    "CREATE TABLE IF NOT EXISTS members (key BLOB PRIMARY KEY, "
+                    "digest BLOB NOT NULL, card_expires INTEGER NOT NULL, sealed BLOB NOT NULL) "
+                    "WITHOUT ROWID"
+                )
+                db.execute("BEGIN IMMEDIATE")
+                state = cls(db, derive_key(fleet_key, "central-state"), path)
+            try:
+                yield state
+            finally:
+                with database_errors(path, _FAILURES):
+                    db.rollback()
+        finally:
+            db.close()
+
+    def errors(self) -> AbstractContextManager[None]:
+        """Around a use of :attr:`db`: its failures become the publisher's sentences."""
+        return database_errors(self._path, _FAILURES)
+
+    def keyed(self, nik: bytes) -> bytes:
+        return hmac.digest(self._key, b"nik:" + nik, "sha256")[:16]
+
+    def digest(self, data: bytes) -> bytes:
+        return hmac.digest(self._key, b"row:" + data, "sha256")[:16]
+
+    def seal(self, key: bytes, nik: bytes, mother: bytes, body: bytes) -> bytes:
+        nonce = os.urandom(_NONCE)
+        plain = nik + _U16.pack(len(mother)) + mother + body
+        return nonce + self._aead.encrypt(nonce, plain, key)
+
+    def open_entry(self, key: bytes, sealed: bytes) -> tuple[bytes, bytes, bytes]:
+        try:
+            plain = self._aead.decrypt(sealed[:_NONCE], sealed[_NONCE:], key)
+        except InvalidTag:
+            raise KioskError(msg("publish.state_key", path=self._path)) from None
+        (size,) = _U16.unpack_from(plain, 16)
+        return plain[:16], plain[18 : 18 + size], plain[18 + size :]
+
+    def entries(self) -> Iterator[tuple[bytes, bytes, bytes]]:
+        with self.errors():
+            for key, sealed in self.db.execute("SELECT key, sealed FROM members"):
+                yield self.open_entry(key, sealed)
+
+    def members(self) -> int:
+        with self.errors():
+            count: int = self.db.execute("SELECT count(*) FROM members").fetchone()[0]
+        return count
+
+    def commit(self, sequence: int, state: str, snapshot: int | None) -> None:
+        with self.errors():
+            self.db.conn.executemany(
+                "INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)",
+                [("sequence", str(sequence)), ("state", state), ("snapshot", str(snapshot))],
+            )
+            self.db.execute("COMMIT")

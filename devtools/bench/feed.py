@@ -1,0 +1,128 @@
+"""The feed the benchmark syncs from: synthetic members, the day's changes, served over HTTP.
+
+Which members change and which are sampled is fixed by seed, so that runs
+compare; every pass over the membership file streams it, so a million members
+never sit in memory.
+"""
+
+import random
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from central.repository import FeedLayout
+from central.serve import make_server
+from devtools.bench.options import BenchLayout, BenchOptions
+from devtools.demo import read_members, write_members
+from kiosk.feed.bundle import BundleKind
+from kiosk.member import MembershipStatus
+from kiosk.standing import due_period
+
+SAMPLE_SEED = 20261125
+"""Which members change and which are looked up: fixed, so runs compare."""
+DELETED_SHARE = 10
+"""One change in this many deletes a member; the others edit one."""
+
+
+@dataclass(frozen=True)
+class Changes:
+    edited: dict[int, int]
+    """Row position in the file -> which edit it gets."""
+    deleted: frozenset[int]
+
+
+class Reservoir:
+    """A uniform sample of a stream of unknown length, holding only the sample."""
+
+    def __init__(self, size: int, rng: random.Random) -> None:
+        self.items: list[str] = []
+        self._size = size
+        self._seen = 0
+        self._rng = rng
+
+    @property
+    def seen(self) -> int:
+        return self._seen
+
+    def add(self, item: str) -> None:
+        if self._seen < self._size:
+            self.items.append(item)
+        else:
+            slot = self._rng.randrange(self._seen + 1)
+            if slot < self._size:
+                self.items[slot] = item
+        self._seen += 1
+
+
+def choose_changes(options: BenchOptions) -> Changes:
+    rng = random.Random(SAMPLE_SEED)  # noqa: S311 - made-up changes, not secrets
+    chosen = rng.sample(range(options.members), options.changes)
+    cut = options.changes // DELETED_SHARE
+    return Changes(
+        edited={position: n for n, position in enumerate(chosen[cut:])},
+        deleted=frozenset(chosen[:cut]),
+    )
+
+
+def rewrite_members(layout: BenchLayout, changes: Changes, options: BenchOptions) -> list[str]:
+    """Write the changed membership file in one streaming pass; returns the NIKs to look up."""
+    rng = random.Random(SAMPLE_SEED + 1)  # noqa: S311 - a sample of made-up members
+    sample = Reservoir(options.lookups, rng)
+    changed = layout.members_file.with_name("members.next.csv")
+    rows = read_members(layout.members_file)
+    write_members(changed, _changed_rows(rows, changes, sample, options.now))
+    changed.replace(layout.members_file)
+    rng.shuffle(sample.items)
+    return sample.items
+
+
+def newest_bundle(feed: FeedLayout, kind: BundleKind) -> Path:
+    """The newest bundle of a kind in the feed's targets, stored as ``<sha256>.<name>``."""
+    found = feed.targets.glob(f"*.{kind}-*.bundle")
+    return max(found, key=lambda path: path.name.partition(".")[2])
+
+
+@contextmanager
+def serving(feed: FeedLayout) -> Iterator[str]:
+    """The feed over HTTP on an ephemeral loopback port, for as long as the block runs."""
+    server = make_server(feed, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, name="feed-server", daemon=True)
+    thread.start()
+    try:
+        yield server.url
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def _changed_rows(
+    rows: Iterable[dict[str, str]], changes: Changes, sample: Reservoir, now: datetime
+) -> Iterator[dict[str, str]]:
+    for position, row in enumerate(rows):
+        if position in changes.deleted:
+            continue
+        edit = changes.edited.get(position)
+        kept = row if edit is None else _edit(row, edit, now)
+        sample.add(kept["nik"])
+        yield kept
+
+
+def _edit(row: dict[str, str], edit: int, now: datetime) -> dict[str, str]:
+    """A change the central store makes every day: a balance, a payment, a status."""
+    today = now.date()
+    changed = dict(row, updated_at=now.isoformat(timespec="seconds"))
+    kind = edit % 3
+    if kind == 0 and "JHT" in row["programs"].split():
+        changed["jht_balance"] = str(int(row["jht_balance"]) + 125_000)
+        changed["jht_as_of"] = today.isoformat()
+    elif kind == 2:
+        active = row["status"] == MembershipStatus.AKTIF
+        changed["status"] = MembershipStatus.NONAKTIF if active else MembershipStatus.AKTIF
+        changed["status_reason"] = "Mengundurkan diri" if active else ""
+    else:
+        changed["last_paid_period"] = str(due_period(today))
+    return changed

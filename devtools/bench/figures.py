@@ -1,0 +1,135 @@
+"""What a benchmark run found: the figures the report shows and ``--json`` prints as they are."""
+
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+
+def nearest_rank(ordered: Sequence[float], share: float) -> float:
+    """A time some run really took, not an interpolation between two."""
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+@dataclass(frozen=True)
+class Spread:
+    """Milliseconds over a UI child's runs, nearest rank: each is a time some run took."""
+
+    p50: float
+    p95: float
+    max: float
+
+    @classmethod
+    def of(cls, times_ms: Sequence[float]) -> "Spread":
+        """From every run's milliseconds, in any order."""
+        ordered = sorted(times_ms)
+        return cls(nearest_rank(ordered, 0.50), nearest_rank(ordered, 0.95), ordered[-1])
+
+
+@dataclass(frozen=True)
+class Latency:
+    """One lookup's wall time, in microseconds, over the sampled NIKs."""
+
+    p50: float
+    p99: float
+    max: float
+    found: int
+    """Sampled members the store returned: all of them, or the run is wrong."""
+
+    @classmethod
+    def of(cls, times_ns: Sequence[int], found: int) -> "Latency":
+        """From every lookup's nanoseconds, as ``perf_counter_ns`` gives them."""
+        ordered = [ns / 1000 for ns in sorted(times_ns)]
+        return cls(nearest_rank(ordered, 0.50), nearest_rank(ordered, 0.99), ordered[-1], found)
+
+
+@dataclass(frozen=True)
+class UiFigures:
+    """The design's two UI targets, each beside a bare Textual app timed in the same run."""
+
+    directory: str
+    members: int
+    """Members not deleted in the file the samples come from: the cache they are looked up in."""
+    runs: int
+    """Members sent from answer to status screen; as many bare screen switches."""
+    starts: int
+    """Starts of each App, the best kept: noise only ever adds to a start."""
+    import_textual_seconds: float
+    """Importing ``textual.app``, best of every start: left out of both starts below."""
+    start_seconds: float
+    """The kiosk App to an interactive, painted welcome screen, the best of ``starts``."""
+    bare_start_seconds: float
+    """An App whose screen holds one Static, to its first paint: Textual's own share."""
+    flow_ms: Spread
+    """Answer submitted to status screen painted, as the App notes both moments."""
+    baseline_ms: Spread
+    """A key to a new screen of eight Statics painted, in a bare App."""
+    reached: int
+    """Members that reached the status screen: all of them, or the run is wrong."""
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One store's figures: the kiosk's cache, plain SQLite or SQLCipher."""
+
+    full_seconds: float
+    members: int
+    """Rows after the full load."""
+    incremental_seconds: float
+    members_after: int
+    """Rows after the incremental changes."""
+    lookup: Latency
+    size_bytes: int
+    """The database file and its WAL, once the incremental changes are in."""
+
+    @property
+    def records_per_second(self) -> float:
+        return self.members / self.full_seconds
+
+
+@dataclass(frozen=True)
+class BenchFigures:
+    directory: str
+    members: int
+    edited: int
+    deleted: int
+    lookups: int
+    generate_seconds: float
+    """Writing the synthetic membership file: information, not a comparison."""
+    publish_seconds: float
+    delta_publish_seconds: float
+    snapshot_bytes: int
+    delta_bytes: int
+    read_seconds: float
+    """Opening the snapshot's frames without storing them: the part every column shares."""
+    startup_seconds: float
+    """A child ``python -m kiosk`` that only starts: included in each kiosk sync's time."""
+    sync_peak_rss: int
+    incremental_peak_rss: int
+    bench_peak_rss: int
+    kiosk: Column
+    plain: Column
+    sqlcipher: Column | None
+    """None when ``sqlcipher3`` is not installed."""
+    sqlcipher_version: str | None
+    ui: UiFigures
+
+    def full_ratio(self, column: Column) -> float:
+        """The design's yardstick: full sync time over plain SQLite's."""
+        return column.full_seconds / self.plain.full_seconds
+
+    def as_dict(self) -> dict[str, object]:
+        data = asdict(self)
+        data["ratios"] = {
+            "kiosk_to_plain": self.full_ratio(self.kiosk),
+            "sqlcipher_to_plain": None
+            if self.sqlcipher is None
+            else self.full_ratio(self.sqlcipher),
+        }
+        for name in ("kiosk", "plain", "sqlcipher"):
+            column = getattr(self, name)
+            if column is not None:
+                data[name]["records_per_second"] = column.records_per_second
+        return data

@@ -1,0 +1,34 @@
+"""What a benchmark run is given: its directory, its counts, and a way to say each phase."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from devtools.demo import DemoLayout
+
+Say = Callable[[str], None]
+"""Told each phase as it starts: building a million members takes minutes."""
+
+
+@dataclass(frozen=True)
+class BenchLayout(DemoLayout):
+    """The demo's tree, plus the baselines' databases."""
+
+    @property
+    def plain(self) -> Path:
+        return self.root / "plain.db"
+
+    @property
+    def sqlcipher(self) -> Path:
+        return self.root / "sqlcipher.db"
+
+
+@dataclass(frozen=True)
+class BenchOptions:
+    members: int
+    changes: int
+    lookups: int
+    now: datetime
+    ui_runs: int
+    """Members taken from answer to status screen, and bare screen switches beside them."""
