@@ -1,8 +1,10 @@
 """What every member screen shares: the top bar with Help and the data's date, and the App."""
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, ClassVar, cast
+from functools import partial
+from typing import TYPE_CHECKING, ClassVar, TypeVar, cast
 
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -12,13 +14,17 @@ from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.widgets import Button, Static
 
+from kiosk.errors import KioskError
 from kiosk.serving import MemberView, Readiness
 from screens.widgets.banner import DemoBanner
 from screens.widgets.buttons import KioskButton
-from screens.widgets.keypad import BACK, OK, KeyPressed
+from screens.widgets.entry import EntryForm
 
 if TYPE_CHECKING:
-    from screens.app import KioskApp
+    from screens.app import KioskApp, Session
+
+Answer = TypeVar("Answer")
+"""What the core gives back for a screen's question (:meth:`EntryScreen.ask`)."""
 
 
 def kiosk_app(widget: Widget) -> "KioskApp":
@@ -84,6 +90,14 @@ class MemberScreen(KioskScreen):
         with Horizontal(id="actions"):
             yield from self.actions()
 
+    @property
+    def session(self) -> "Session":
+        """The member's session, for a step taken only while one is open."""
+        session = self.kiosk.session
+        if session is None:
+            raise LookupError(f"{type(self).__name__} needs a member's session")
+        return session
+
     def topbar(self, *, data_date: bool = True) -> ComposeResult:
         with Horizontal(id="topbar"):
             yield Static(self.t("ui.brand"), id="brand")
@@ -141,23 +155,27 @@ class VerifiedScreen(MemberScreen):
 
 
 class EntryScreen(MemberScreen):
-    """A screen the member types on: the physical keyboard, a paste and the on-screen keys
-    all end in :meth:`type_text`, :meth:`erase` and :meth:`submit`."""
+    """A screen the member types on, through its :class:`EntryForm`.
+
+    Nothing takes focus, so the physical keyboard and a paste reach the screen,
+    which hands them to the form; the on-screen keys go to the form directly.
+    """
+
+    checking = False
+    """A question is with the core: a second Enter must not ask it again."""
+
+    @property
+    def form(self) -> EntryForm:
+        return self.query_one(EntryForm)
 
     def type_text(self, text: str) -> None:
-        raise NotImplementedError
-
-    def erase(self) -> None:
-        raise NotImplementedError
-
-    def submit(self) -> None:
-        raise NotImplementedError
+        self.form.type_text(text)
 
     def on_key(self, event: events.Key) -> None:
         if event.key == "backspace":
-            self.erase()
+            self.form.erase()
         elif event.key == "enter":
-            self.submit()
+            self.form.submit()
         elif event.is_printable and event.character and event.character != "?":
             self.type_text(event.character)
         else:
@@ -168,11 +186,35 @@ class EntryScreen(MemberScreen):
         event.stop()
         self.type_text(event.text.strip())
 
-    @on(KeyPressed)
-    def pad(self, event: KeyPressed) -> None:
-        if event.key == BACK:
-            self.erase()
-        elif event.key == OK:
-            self.submit()
-        else:
-            self.type_text(event.key)
+    def ask(self, call: Callable[[], Answer], then: Callable[[Answer], None], failure: str) -> None:
+        """Put ``call`` to the core in a worker thread: it reads the disk or runs scrypt, never
+        on the event loop. ``then`` gets the answer on the event loop, unless the member it was
+        asked for has been wiped away meanwhile. A :class:`KioskError` means the kiosk cannot
+        answer at all: it is logged as ``failure`` (by its key, never its text) in the screen's
+        own logger, and the member sees the error screen."""
+        self.checking = True
+        answered = partial(self._answered, then, self.kiosk.session is not None)
+        job = partial(self._ask, call, answered, failure)
+        self.run_worker(job, thread=True, exclusive=True, group="ask")
+
+    def _ask(
+        self, call: Callable[[], Answer], answered: Callable[[Answer], None], failure: str
+    ) -> None:
+        try:
+            answer = call()
+        except KioskError as error:
+            logging.getLogger(type(self).__module__).error("%s: %s", failure, error.message.key)
+            self.kiosk.call_from_thread(self._failed)
+            return
+        self.kiosk.call_from_thread(answered, answer)
+
+    def _answered(self, then: Callable[[Answer], None], for_member: bool, answer: Answer) -> None:
+        self.checking = False
+        if for_member and self.kiosk.session is None:
+            return  # Idle or staff wiped the member: the answer is nobody's now.
+        then(answer)
+
+    def _failed(self) -> None:
+        from screens.error import ErrorScreen
+
+        self.kiosk.wipe(ErrorScreen())

@@ -18,7 +18,7 @@ from textual.widgets import Button, Static
 
 from kiosk.card import CardVerdict
 from kiosk.config import QrMode
-from kiosk.layout import card_fits
+from kiosk.layout import CARD_SIDE_COLUMNS, card_fits
 from kiosk.member import Program
 from kiosk.serving import MemberView
 from kiosk.standing import program_name
@@ -26,6 +26,9 @@ from screens.base import VerifiedScreen
 from screens.dates import day
 from screens.widgets.buttons import KioskButton
 from screens.widgets.qr import QrCode
+
+QR_GAP = 1
+"""Columns between the QR and the details; the details get the rest of CARD_SIDE_COLUMNS."""
 
 
 class CardScreen(VerifiedScreen):
@@ -52,8 +55,12 @@ class CardScreen(VerifiedScreen):
         yield from self.topbar(data_date=False)
         with Horizontal(id="card-layout"):
             if self._fits:
-                yield QrCode(self.view.card, self.mode, id="qr")
-            with Vertical(id="card-side"):
+                qr = QrCode(self.view.card, self.mode, id="qr")
+                qr.styles.margin = (0, QR_GAP, 0, 0)
+                yield qr
+            with Vertical(id="card-side") as side:
+                # From kiosk.layout, not kiosk.tcss: the room card_fits counts is the room given.
+                side.styles.min_width = CARD_SIDE_COLUMNS - QR_GAP
                 yield from self._details()
                 yield KioskButton(self.t("ui.back"), id="back")
                 yield KioskButton(self.t("ui.done"), id="done")

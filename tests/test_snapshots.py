@@ -69,8 +69,17 @@ def kiosk(tmp_path_factory: pytest.TempPathFactory) -> Kiosk:
 
 @pytest.fixture(autouse=True)
 def _fresh_audit_log(kiosk: Kiosk) -> Iterator[None]:
-    """Each picture starts with no lookups, wrong answers or staff events counted."""
+    """Each picture starts with no lookups, wrong answers or staff events counted.
+
+    Before as well as after: the first test in a worker would otherwise show the
+    "PIN set" event the module's kiosk wrote when it was built.
+    """
+    _forget_events(kiosk)
     yield
+    _forget_events(kiosk)
+
+
+def _forget_events(kiosk: Kiosk) -> None:
     store = StateStore(kiosk.state_path)
     store.write("DELETE FROM audit")
     store.write("DELETE FROM settings WHERE name != ?", [PIN_SETTING])

@@ -513,7 +513,7 @@ def test_on_screen_letter_board(kiosk: Kiosk) -> None:
             await click_key(pilot, key=letter)
         screen = app.screen
         assert isinstance(screen, VerifyScreen)
-        assert screen.answer == f"{first} {rest.upper()}"
+        assert screen.form.value == f"{first} {rest.upper()}"
         assert f"{first} {rest.upper()}" in screen_text(app)
         await click_key(pilot, label="Periksa")
         await settle(pilot)
@@ -791,7 +791,7 @@ def test_help_from_every_member_step(kiosk: Kiosk) -> None:
         await help_and_back(app, pilot, "question_mark")
         screen = app.screen
         assert isinstance(screen, VerifyScreen)
-        assert screen.answer == person.mother[:4]
+        assert screen.form.value == person.mother[:4]
         assert person.mother[:4] in screen_text(app)
         await pilot.press("space")
         await paste(pilot, person.mother[5:])
