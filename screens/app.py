@@ -118,7 +118,6 @@ class KioskApp(App[int], inherit_bindings=False):
         self._taps: list[float] = []
         self._last_input = ticks()
         self._errors: list[float] = []
-        self.moments: dict[str, float] = {}
 
     @property
     def lang(self) -> Lang:
@@ -317,13 +316,6 @@ class KioskApp(App[int], inherit_bindings=False):
         self.notifier.status(self.status_line())
         if self.schedule is not None:
             self.set_timer(self.schedule.after(ok), self.background_sync)
-
-    def mark(self, moment: str) -> None:
-        """Note when a step happened: the benchmark reads these, the log gets the gap."""
-        self.moments[moment] = time.perf_counter()
-        if moment == "status_painted" and "submitted" in self.moments:
-            elapsed = self.moments[moment] - self.moments["submitted"]
-            log.debug("status painted %.1f ms after the answer was submitted", elapsed * 1000)
 
     def data_time(self) -> datetime | None:
         return None if self.readiness is None else self.readiness.data_time

@@ -40,9 +40,6 @@ class StatusScreen(VerifiedScreen):
         yield KioskButton(self.t("ui.status.card"), id="card", variant="primary")
         yield KioskButton(self.t("ui.done"), id="done")
 
-    def on_mount(self) -> None:
-        self.call_after_refresh(self.kiosk.mark, "status_painted")
-
     def _membership(self, status: MemberStatus) -> Static:
         key = "ui.status.active" if status.active else "ui.status.inactive"
         text = Text.assemble((self.t(key), "bold"))
