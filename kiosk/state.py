@@ -30,12 +30,8 @@ _PRAGMAS = (
 )
 
 _FAILURES = Failures(
-    keys={
-        Failure.DISK_FULL: "state.disk_full",
-        Failure.BUSY: "state.busy",
-        Failure.UNAVAILABLE: "state.unavailable",
-        Failure.CORRUPT: "state.corrupt",
-    },
+    # A failure's value ends its message key: state.disk_full, state.busy, ...
+    keys={kind: f"state.{kind}" for kind in Failure},
     error=StateError,
     corrupt=StateError,
 )

@@ -61,12 +61,8 @@ _UPSERT = (
 )
 
 _FAILURES = Failures(
-    keys={
-        Failure.DISK_FULL: "cache.disk_full",
-        Failure.BUSY: "cache.busy",
-        Failure.UNAVAILABLE: "cache.unavailable",
-        Failure.CORRUPT: "cache.corrupt",
-    },
+    # A failure's value ends its message key: cache.disk_full, cache.busy, ...
+    keys={kind: f"cache.{kind}" for kind in Failure},
     error=CacheError,
     corrupt=CacheCorruptError,
 )
