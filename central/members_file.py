@@ -2,7 +2,8 @@
 
 A line that is not a row at all (broken CSV, a field too many, not a JSON
 object) comes back as a :class:`RowProblem` in its place, so that a publish
-reports every bad line of the file by number; ``central.rows`` checks the rest.
+reports every bad line of the file by number; ``central.rows`` checks the rest
+and ``central.persons`` groups them by person.
 """
 
 import csv

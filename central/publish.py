@@ -1,12 +1,17 @@
 """Publishing the membership file as feed bundles: a snapshot first, then deltas.
 
-The publisher diffs the file against what it last published (its sealed state,
-:mod:`central.publish_state`), signs a card for each member that changed or
-whose card nears its expiry, and writes the changes as one bundle.
+The file has a row per membership; the publisher groups them into persons
+(:mod:`central.persons`), diffs each person against what it last published
+(its sealed state, :mod:`central.publish_state`), signs a card for each
+membership of a person who changed or whose cards near their expiry, and writes
+the changes as one bundle.
 
 A publish reads the whole file first: any bad row means nothing is published
-(unless ``skip_invalid``, which keeps what was last published for a skipped
-row's member), and a file that changes nothing publishes nothing.
+(unless ``skip_invalid``, which keeps what was last published of a person with
+a bad row), and a file that changes nothing publishes nothing. A state written
+by an older publisher holds another record layout: the next publish forgets it
+and publishes a full snapshot, with nothing for the operator to do (a person
+held for a bad row then has nothing to keep, as on a first publish).
 The state commits only after the feed's timestamp.json names the new bundle;
 a crash in between is detected on the next run, which then asks for ``--full``.
 
@@ -18,7 +23,6 @@ past all of them (see :data:`RECOVERY_GAP` and ``FeedRepository.publish``).
 import json
 import os
 import secrets
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -26,9 +30,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from central.members_file import RowProblem, member_rows
+from central.persons import PersonGroups
 from central.publish_state import PublishState
 from central.repository import FeedLayout, FeedRepository
-from central.rows import InvalidRowError, parse_member_row
 from kiosk.cache.sealing import normalise_name
 from kiosk.card import ISSUER, CardClaims, CardSigner, load_card_private_key
 from kiosk.errors import InvalidInputError, KioskError
@@ -37,8 +41,7 @@ from kiosk.feed.names import INDEX_TARGET, bundle_name
 from kiosk.files import exclusive
 from kiosk.i18n import msg
 from kiosk.keys import read_key_file
-from kiosk.member import Member
-from kiosk.nik import NIK_LENGTH, normalise_nik
+from kiosk.member import Membership, Person
 from kiosk.record import encode_body
 
 CARD_LIFETIME = timedelta(days=90)
@@ -61,8 +64,11 @@ class PublishResult:
     """None when the file changed nothing and nothing was published."""
     kind: BundleKind | None
     upserted: int
+    """Persons stored: new, changed, or with their cards signed again."""
     deleted: int
+    """Persons removed: every row deleted, or no longer in the file."""
     members: int
+    """Persons in the feed after the publish."""
     problems: list[RowProblem]
     invalid_rows: int
     pruned: list[str]
@@ -96,6 +102,9 @@ def publish(
     signer = CardSigner(load_card_private_key(layout.card_private_key))
     with _lock(layout), PublishState.open(layout.central, fleet_key) as state:
         _check_in_step(state, repository, full)
+        if state.outdated:
+            state.forget()
+            full = True
         if recover:
             # Past any sequence a kiosk may hold, even one the restored state never saw.
             known = max(state.sequence or 0, repository.high_water["sequence"])
@@ -194,7 +203,12 @@ def _lock(layout: FeedLayout) -> Iterator[None]:
 
 
 class _Changes:
-    """Reads the membership file against the state, holding changes in temporary tables."""
+    """Reads the membership file against the state, holding changes in temporary tables.
+
+    The diff is per person: a person's entry is their whole record, so a
+    change to any of their memberships stores the person again, with a card
+    signed anew for each membership.
+    """
 
     def __init__(self, state: PublishState, signer: CardSigner, now: datetime) -> None:
         self._state = state
@@ -208,7 +222,7 @@ class _Changes:
         self._gone_niks: list[bytes] = []
         db = state.db
         with state.errors():
-            db.execute("CREATE TEMP TABLE seen (key BLOB PRIMARY KEY, line INTEGER) WITHOUT ROWID")
+            db.execute("CREATE TEMP TABLE seen (key BLOB PRIMARY KEY) WITHOUT ROWID")
             db.execute(
                 "CREATE TEMP TABLE changed (key BLOB PRIMARY KEY, digest BLOB, "
                 "card_expires INTEGER, sealed BLOB) WITHOUT ROWID"
@@ -216,48 +230,34 @@ class _Changes:
             db.execute("CREATE TEMP TABLE gone (key BLOB PRIMARY KEY) WITHOUT ROWID")
 
     def read(self, path: Path) -> None:
+        groups = PersonGroups(_normalised, self._today)
         with self._state.errors():
             for line, row in member_rows(path):
-                if isinstance(row, RowProblem):
-                    self._problem(row)
-                    continue
-                try:
-                    member = parse_member_row(row, _no_digest, self._today)
-                except InvalidRowError as error:
-                    self._problem(RowProblem(line, error.column, error.message))
-                    self._keep(row.get("nik"))
-                    continue
-                mother = "" if member.deleted else str(row["mother_name"] or "")
-                self._take(line, member, normalise_name(mother).encode())
+                problem = row if isinstance(row, RowProblem) else groups.add(line, row)
+                if problem is not None:
+                    self._problem(problem)
+            for nik in groups.held:
+                # A person with a bad row keeps what was published rather than be deleted.
+                self._see(self._state.keyed(nik.encode()))
+            for person in groups.persons():
+                if not person.deleted:
+                    self._take(person)
 
-    def _keep(self, nik: object) -> None:
-        """A skipped row still names its member: keep what was published rather than delete it."""
-        number = normalise_nik(nik) if isinstance(nik, str) else ""
-        if len(number) == NIK_LENGTH and number.isascii() and number.isdigit():
-            self._state.db.execute(
-                "INSERT OR IGNORE INTO seen (key, line) VALUES (?, 0)",
-                (self._state.keyed(number.encode()),),
-            )
+    def _see(self, key: bytes) -> None:
+        self._state.db.execute("INSERT OR IGNORE INTO seen (key) VALUES (?)", (key,))
 
     def _problem(self, problem: RowProblem) -> None:
         self.problems_count += 1
         if len(self.problems) < MAX_REPORTED:
             self.problems.append(problem)
 
-    def _take(self, line: int, member: Member, mother: bytes) -> None:
+    def _take(self, person: Person) -> None:
         db = self._state.db
-        nik = member.nik.encode()
+        nik = person.nik.encode()
         key = self._state.keyed(nik)
-        try:
-            db.execute("INSERT INTO seen (key, line) VALUES (?, ?)", (key, line))
-        except sqlite3.IntegrityError:
-            (first,) = db.execute("SELECT line FROM seen WHERE key = ?", (key,)).fetchone()
-            self._problem(RowProblem(line, "nik", msg("publish.duplicate", first=first)))
-            return
-        if member.deleted:
-            db.execute("INSERT INTO gone (key) VALUES (?)", (key,))
-            return
-        body = encode_body(member)
+        self._see(key)
+        mother = person.mother_hash  # the normalised name: see _normalised
+        body = encode_body(person)
         digest = self._state.digest(mother + b"\x00" + body)
         known = db.execute(
             "SELECT digest, card_expires FROM members WHERE key = ?", (key,)
@@ -265,26 +265,39 @@ class _Changes:
         if known is not None and known[0] == digest and known[1] > self._renew_before:
             return
         expires = self._now + CARD_LIFETIME
-        card = self._signer.sign(
+        signed = replace(
+            person,
+            memberships=tuple(
+                replace(membership, card=self._card(person.name, membership, expires))
+                for membership in person.memberships
+            ),
+        )
+        db.execute(
+            "INSERT INTO changed (key, digest, card_expires, sealed) VALUES (?, ?, ?, ?)",
+            (
+                key,
+                digest,
+                int(expires.timestamp()),
+                self._state.seal(key, nik, mother, encode_body(signed)),
+            ),
+        )
+        self.count += 1
+
+    def _card(self, name: str, membership: Membership, expires: datetime) -> str:
+        return self._signer.sign(
             CardClaims(
                 issuer=ISSUER,
                 issued_at=self._now.replace(microsecond=0),
                 expires_at=expires.replace(microsecond=0),
-                kpj=member.kpj,
-                name=member.name,
-                status=member.status,
-                programs=member.programs,
+                kpj=membership.kpj,
+                name=name,
+                status=membership.status,
+                programs=membership.programs,
             )
         )
-        body = encode_body(replace(member, card=card))
-        db.execute(
-            "INSERT INTO changed (key, digest, card_expires, sealed) VALUES (?, ?, ?, ?)",
-            (key, digest, int(expires.timestamp()), self._state.seal(key, nik, mother, body)),
-        )
-        self.count += 1
 
     def absent(self) -> int:
-        """How many members go: those the file marks deleted or no longer names."""
+        """How many persons go: those with every row deleted, or whom the file no longer names."""
         db = self._state.db
         with self._state.errors():
             db.execute(
@@ -322,6 +335,10 @@ class _Changes:
         return self._gone_niks
 
 
-def _no_digest(_: str) -> bytes:
-    """The publisher keeps the normalised name itself; each kiosk hashes it with its own key."""
-    return b""
+def _normalised(mother_name: str) -> bytes:
+    """The publisher's "digest" of the mother's name is the normalised name itself.
+
+    It is what the feed entry carries (each kiosk hashes it with its own key),
+    and what a person's rows must agree on.
+    """
+    return normalise_name(mother_name).encode()

@@ -1,10 +1,12 @@
-"""What the publisher last published: ``central/state.db``, one keyed, sealed row per member.
+"""What the publisher last published: ``central/state.db``, one keyed, sealed row per person.
 
-Each row holds a keyed hash of the NIK, a keyed digest of the member's row,
-the card's expiry and the member's feed entry sealed under a key derived from
+Each row holds a keyed hash of the NIK, a keyed digest of the person's record,
+the expiry of their cards and their feed entry sealed under a key derived from
 the fleet key: no NIK, name or balance in the clear, and a snapshot rebuilt
-from it needs no card signed again. A publish is one transaction; the
-database's failures are one sentence for the operator, as the kiosk's are.
+from it needs no card signed again. The state names the record version and
+bundle format its entries are in, so that a publisher of a newer layout knows
+to start again from a snapshot. A publish is one transaction; the database's
+failures are one sentence for the operator, as the kiosk's are.
 """
 
 import hmac
@@ -19,8 +21,10 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlite_utils import Database
 
 from kiosk.errors import KioskError
+from kiosk.feed.bundle import FORMAT
 from kiosk.i18n import msg
 from kiosk.keys import derive_key
+from kiosk.record import RECORD_VERSION
 from kiosk.sqlite import Failure, Failures, database_errors, open_database
 
 _NONCE = 12
@@ -30,6 +34,8 @@ _PRAGMAS = (
     "PRAGMA secure_delete = ON",
     "PRAGMA temp_store = FILE",
 )
+_LAYOUT = {"record_version": str(RECORD_VERSION), "bundle_format": str(FORMAT)}
+"""What the entries are: a state without these (written before they were kept) is outdated."""
 _FAILURES = Failures(
     # A failure's value ends its message key: publish.state_disk_full, publish.state_busy, ...
     keys={kind: f"publish.state_{kind}" for kind in Failure},
@@ -50,6 +56,10 @@ class PublishState:
         self.sequence: int | None = int(meta["sequence"]) if "sequence" in meta else None
         self.state: str | None = meta.get("state")
         self.snapshot: int | None = int(meta["snapshot"]) if "snapshot" in meta else None
+        self.outdated = self.sequence is not None and any(
+            meta.get(name) != value for name, value in _LAYOUT.items()
+        )
+        """Its entries are of another record layout or bundle format than this publisher's."""
 
     @classmethod
     @contextmanager
@@ -110,10 +120,20 @@ class PublishState:
             count: int = self.db.execute("SELECT count(*) FROM members").fetchone()[0]
         return count
 
+    def forget(self) -> None:
+        """Drop every entry (within the publish's transaction): the next bundle is a snapshot."""
+        with self.errors():
+            self.db.execute("DELETE FROM members")
+
     def commit(self, sequence: int, state: str, snapshot: int | None) -> None:
         with self.errors():
             self.db.conn.executemany(
                 "INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)",
-                [("sequence", str(sequence)), ("state", state), ("snapshot", str(snapshot))],
+                [
+                    ("sequence", str(sequence)),
+                    ("state", state),
+                    ("snapshot", str(snapshot)),
+                    *_LAYOUT.items(),
+                ],
             )
             self.db.execute("COMMIT")

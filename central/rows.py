@@ -1,24 +1,38 @@
 """Member rows as the central store publishes them, checked field by field.
 
-The publisher reads CSV, where every value is text, or JSON Lines, where some
-values come as numbers, booleans, lists or ``null``, so each column takes both
-forms. An error names the column and the rule it breaks, never the value: the
-value may be a NIK, a name or a balance.
+Each row is one membership (one KPJ) of a person; the rules that span a
+person's rows are in :mod:`central.persons`. The publisher reads CSV, where
+every value is text, or JSON Lines, where some values come as numbers,
+booleans, lists or ``null``, so each column takes both forms. An error names
+the column and the rule it breaks, never the value: the value may be a NIK, a
+name or a balance.
 """
 
 import re
+import sys
 import unicodedata
 from collections.abc import Callable, Mapping
 from contextlib import suppress
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Final, TypeVar
 
 from kiosk.errors import InvalidInputError
 from kiosk.i18n import Message, msg
-from kiosk.member import Member, MembershipStatus, Period, Program, Segment
+from kiosk.member import (
+    DataFlag,
+    Membership,
+    MembershipStatus,
+    Period,
+    Program,
+    Segment,
+    StatusCode,
+)
 from kiosk.nik import InvalidKpjError, InvalidNikError, Nik, parse_kpj, parse_nik
+from kiosk.standing import HISTORY_MONTHS, first_history_period
 
 COLUMNS: tuple[str, ...] = (
     "nik",
@@ -28,19 +42,23 @@ COLUMNS: tuple[str, ...] = (
     "mother_name",
     "segment",
     "status",
-    "status_reason",
+    "status_code",
     "employer_name",
     "npp",
     "programs",
+    "membership_start",
+    "membership_end",
     "last_paid_period",
+    "paid_periods",
     "jht_balance",
     "jht_as_of",
     "updated_at",
     "deleted",
 )
+"""One row per membership: a person with several KPJs has several rows, the NIK repeated."""
 _COLUMN_SET = frozenset(COLUMNS)
 TEXT_LIMITS: Final[Mapping[str, int]] = MappingProxyType(
-    {"name": 69, "mother_name": 60, "employer_name": 100, "status_reason": 120}
+    {"name": 69, "mother_name": 60, "employer_name": 100}
 )
 """The most UTF-8 bytes each free-text column holds; every other column has a fixed form.
 
@@ -52,6 +70,7 @@ the kiosk's entry takes, so every member can type it; a plain letter is one
 byte, a letter with an accent two or three.
 """
 _PROGRAMS = {program.value: program for program in Program}
+_CODES = ", ".join(StatusCode)
 
 _EMPLOYED = frozenset({Segment.PU, Segment.JAKON})
 """Segments whose employer (or contractor) is registered and pays: it must be named."""
@@ -76,6 +95,13 @@ invisible and make two names that look alike differ; lone surrogates cannot be
 encoded for storage; private-use and unassigned characters show as nothing or a
 box; line and paragraph separators break the screen's layout."""
 
+_NO_FLAGS: frozenset[DataFlag] = frozenset()
+_MISMATCH = frozenset({DataFlag.BIRTH_DATE_MISMATCH})
+_SHARED = 4096
+"""Programme sets, months and sets of paid months come in few distinct values: each is
+parsed once and shared by every membership that has it, which keeps both parsing and
+the persons a publish holds in memory (:mod:`central.persons`) small."""
+
 _E = TypeVar("_E", bound=StrEnum)
 
 
@@ -87,15 +113,39 @@ class InvalidRowError(InvalidInputError):
         self.column = column
 
 
-def parse_member_row(
-    row: Mapping[str, object], digest_mother: Callable[[str], bytes], today: date
-) -> Member:
-    """Check every column and build the member; the mother's name is kept only as its digest.
+@dataclass(frozen=True, slots=True)
+class PersonPart:
+    """Who a row says the person is: every row of one NIK must say the same."""
 
-    A deleted row only tells the kiosk to forget a member, so it may leave
-    ``kpj``, ``name`` and ``mother_name`` empty. The member then has an empty
-    KPJ and name and an empty ``mother_hash``, which no digest equals, so such a
-    record can never be verified. Every other column must be valid all the same.
+    nik: str = field(repr=False)
+    name: str = field(repr=False)
+    birth_date: date = field(repr=False)
+    mother_hash: bytes = field(repr=False)
+    flags: frozenset[DataFlag]
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRow:
+    """One row of the members file: the person it names and the one membership it describes."""
+
+    person: PersonPart
+    membership: Membership = field(repr=False)
+    updated_at: datetime
+    deleted: bool
+    """The central store removed this membership: the kiosks forget it."""
+
+
+def parse_row(
+    row: Mapping[str, object], digest_mother: Callable[[str], bytes], today: date
+) -> MemberRow:
+    """Check every column and build the row's parts; the mother's name is kept only as its digest.
+
+    A deleted row only tells the kiosks to forget a membership, so it may leave
+    ``name`` and ``mother_name`` empty (they are then empty and ``b""``), but it
+    names the KPJ it removes and every other column must be valid all the same.
+    A birth date that differs from the one the NIK encodes is published with
+    :attr:`DataFlag.BIRTH_DATE_MISMATCH`: the member must see that their data
+    needs correcting, not vanish from every kiosk.
     """
     _check_columns(row)
     deleted = _boolean(row, "deleted")
@@ -103,38 +153,51 @@ def parse_member_row(
     birth_date = _date(row, "birth_date")
     if birth_date is None:
         raise _error("birth_date", "required")
-    if birth_date != nik.birth_date:
-        raise _error("birth_date", "birth_date_mismatch")
-    kpj = _kpj(row, allow_empty=deleted)
+    flags = _NO_FLAGS if birth_date == nik.birth_date else _MISMATCH
+    kpj = _kpj(row)
     name = _required_text(row, "name", allow_empty=deleted)
     mother_name = _required_text(row, "mother_name", allow_empty=deleted)
     segment = _choice(row, "segment", Segment)
-    employer_name = _text(row, "employer_name")
-    npp = _text(row, "npp")
+    status = _choice(row, "status", MembershipStatus)
+    # Thousands of rows name the same employer: the persons a publish holds share one copy.
+    employer_name = sys.intern(_text(row, "employer_name"))
+    npp = sys.intern(_text(row, "npp"))
     if npp and not _NPP.fullmatch(npp):
         raise _error("npp", "npp")
     if segment in _EMPLOYED:
         for column, value in (("employer_name", employer_name), ("npp", npp)):
             if not value:
                 raise _error(column, "required_for_segment", segments=_EMPLOYED_NAMES)
-    return Member(
-        nik=nik.number,
+    start = _date(row, "membership_start")
+    if start is None:
+        raise _error("membership_start", "required")
+    end = _date(row, "membership_end")
+    if end is not None and end < start:
+        raise _error("membership_end", "end_before_start")
+    last_paid = _period(row, "last_paid_period")
+    membership = Membership(
         kpj=kpj,
+        segment=segment,
+        employer_name=employer_name,
+        npp=npp,
+        status=status,
+        status_code=_status_code(row, status),
+        programs=_programs(row),
+        membership_start=start,
+        membership_end=end,
+        last_paid_period=last_paid,
+        paid_periods=_paid_periods(row, last_paid, today),
+        jht_balance=_amount(row, "jht_balance"),
+        jht_as_of=_date(row, "jht_as_of"),
+    )
+    person = PersonPart(
+        nik=nik.number,
         name=name,
         birth_date=birth_date,
         mother_hash=digest_mother(mother_name) if mother_name else b"",
-        segment=segment,
-        status=_choice(row, "status", MembershipStatus),
-        status_reason=_text(row, "status_reason"),
-        employer_name=employer_name,
-        npp=npp,
-        programs=_programs(row),
-        last_paid_period=_period(row, "last_paid_period"),
-        jht_balance=_amount(row, "jht_balance"),
-        jht_as_of=_date(row, "jht_as_of"),
-        updated_at=_datetime(row, "updated_at"),
-        deleted=deleted,
+        flags=flags,
     )
+    return MemberRow(person, membership, _datetime(row, "updated_at"), deleted)
 
 
 def _error(column: str, rule: str, **params: object) -> InvalidRowError:
@@ -196,12 +259,9 @@ def _nik(row: Mapping[str, object], today: date) -> Nik:
         raise _error("nik", "nik", problem=exc.problem.value) from exc
 
 
-def _kpj(row: Mapping[str, object], *, allow_empty: bool) -> str:
-    text = _required_text(row, "kpj", allow_empty=allow_empty)
-    if not text:
-        return text
+def _kpj(row: Mapping[str, object]) -> str:
     try:
-        return parse_kpj(text)
+        return parse_kpj(_required_text(row, "kpj", allow_empty=False))
     except InvalidKpjError as exc:
         raise _error("kpj", "kpj", problem=exc.problem.value) from exc
 
@@ -214,18 +274,36 @@ def _choice(row: Mapping[str, object], column: str, kind: type[_E]) -> _E:
         raise _error(column, "choice", choices=", ".join(kind)) from None
 
 
+def _status_code(row: Mapping[str, object], status: MembershipStatus) -> StatusCode | None:
+    """Why a membership is not active: a code the kiosk words itself, never display text."""
+    text = _text(row, "status_code")
+    if status is MembershipStatus.AKTIF:
+        if text:
+            raise _error("status_code", "status_code_active")
+        return None
+    try:
+        return StatusCode(text)
+    except ValueError:
+        raise _error("status_code", "status_code", choices=_CODES) from None
+
+
 def _programs(row: Mapping[str, object]) -> frozenset[Program]:
     """Space-separated codes in CSV, a list of codes in JSON Lines."""
     value = row["programs"]
     if isinstance(value, str):
-        codes: list[object] = list(value.split())
-    elif isinstance(value, list):
-        codes = value
-    else:
-        raise _error("programs", "programs_form")
+        return _program_set(tuple(value.split()))
+    if isinstance(value, list):
+        if all(isinstance(code, str) for code in value):
+            return _program_set(tuple(value))
+        raise _error("programs", "programs_unknown", choices=", ".join(Program))
+    raise _error("programs", "programs_form")
+
+
+@lru_cache(maxsize=_SHARED)
+def _program_set(codes: tuple[str, ...]) -> frozenset[Program]:
     programs: set[Program] = set()
     for code in codes:
-        program = _PROGRAMS.get(code) if isinstance(code, str) else None
+        program = _PROGRAMS.get(code)
         if program is None:
             raise _error("programs", "programs_unknown", choices=", ".join(Program))
         programs.add(program)
@@ -248,10 +326,54 @@ def _period(row: Mapping[str, object], column: str) -> Period | None:
     text = _text(row, column)
     if not text:
         return None
+    period = _month(text)
+    if period is None:
+        raise _error(column, "period")
+    return period
+
+
+@lru_cache(maxsize=_SHARED)
+def _month(text: str) -> Period | None:
     if _PERIOD.fullmatch(text):
         with suppress(ValueError):
             return Period.parse(text)
-    raise _error(column, "period")
+    return None
+
+
+def _paid_periods(
+    row: Mapping[str, object], last_paid: Period | None, today: date
+) -> frozenset[Period]:
+    """Space-separated months in CSV, a list of them in JSON Lines, none past the last paid one.
+
+    The months only fill in the year a member is shown, so none may be older
+    than :func:`kiosk.standing.first_history_period`; a month after ``last_paid_period`` (or any
+    month without one) would contradict the row's own summary.
+    """
+    value = row["paid_periods"]
+    if isinstance(value, str):
+        months = _month_set(tuple(value.split()))
+    elif isinstance(value, list) and all(isinstance(text, str) for text in value):
+        months = _month_set(tuple(value))
+    else:
+        raise _error("paid_periods", "paid_periods_form")
+    if months and (last_paid is None or max(months) > last_paid):
+        raise _error("paid_periods", "paid_periods_after_last")
+    if months and min(months) < first_history_period(today):
+        raise _error("paid_periods", "paid_periods_too_old", months=HISTORY_MONTHS)
+    return months
+
+
+@lru_cache(maxsize=_SHARED)
+def _month_set(texts: tuple[str, ...]) -> frozenset[Period]:
+    months: set[Period] = set()
+    for text in texts:
+        month = _month(text)
+        if month is None:
+            raise _error("paid_periods", "paid_periods_form")
+        months.add(month)
+    if len(months) != len(texts):
+        raise _error("paid_periods", "paid_periods_duplicate")
+    return frozenset(months)
 
 
 def _datetime(row: Mapping[str, object], column: str) -> datetime:

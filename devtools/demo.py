@@ -12,24 +12,29 @@ would from a USB stick, so the demo needs no server. Everything is synthetic.
 
 import csv
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 
+from central.persons import persons_of
 from central.publish import publish
 from central.repository import FeedLayout, FeedRepository, init_feed
-from central.rows import COLUMNS, parse_member_row
+from central.rows import COLUMNS
 from devtools.synthetic import synthetic_rows
 from kiosk.audit import Audit, Event
 from kiosk.banner import Banner, Sample, write_banner
+from kiosk.claims import Outcome
 from kiosk.config import load_config
 from kiosk.errors import InvalidInputError
 from kiosk.feed.client import SyncResult
 from kiosk.i18n import msg
 from kiosk.keys import write_new_key
+from kiosk.member import DataFlag, Person, Segment
 from kiosk.pin import PIN_SETTING, hash_pin
-from kiosk.standing import evaluate
+from kiosk.standing import MembershipStanding, Standing, evaluate
 from kiosk.sync import audited_sync, feed_client, sync_cache
 
 DEMO_SEED = 20261124
@@ -195,24 +200,83 @@ def set_demo_pin(config_path: Path, now: datetime) -> None:
         audit.store.close()
 
 
+_Check = Callable[[Person, Standing], bool]
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """A kind of member the demo lists for people to try."""
+
+    case: str
+    check: _Check
+    rare: bool = False
+    """Few persons are of this kind: it takes its pick before the others."""
+
+
+def _current(check: Callable[[MembershipStanding], bool]) -> _Check:
+    return lambda _, standing: check(standing.memberships[0])
+
+
+def _jht(outcome: Outcome) -> _Check:
+    """The best JHT answer among the person's memberships is ``outcome``."""
+
+    def check(_: Person, standing: Standing) -> bool:
+        outcomes = {withdrawal.outcome for withdrawal in standing.jht.withdrawals}
+        return bool(outcomes) and min(outcomes, key=_BEST_FIRST.index) is outcome
+
+    return check
+
+
+_BEST_FIRST = (Outcome.NOW, Outcome.FROM, Outcome.NOT)
+_KINDS = (
+    _Kind(
+        "aktif, iuran lunas / active, paid up",
+        _current(lambda m: m.active and m.contributions.up_to_date),
+    ),
+    _Kind(
+        "aktif, iuran menunggak / active, in arrears",
+        _current(lambda m: m.active and not m.contributions.up_to_date),
+    ),
+    _Kind("nonaktif / not active", lambda _, s: not any(m.active for m in s.memberships)),
+    _Kind(
+        "pindah kerja, 3 KPJ / changed jobs, 3 KPJs",
+        lambda p, _: (
+            len(p.memberships) == 3 and all(m.segment is Segment.PU for m in p.memberships)
+        ),
+        rare=True,
+    ),
+    _Kind(
+        "data perlu diperbaiki / data to correct",
+        lambda p, _: DataFlag.BIRTH_DATE_MISMATCH in p.flags,
+        rare=True,
+    ),
+    _Kind("JHT bisa dicairkan / JHT can be withdrawn", _jht(Outcome.NOW)),
+    _Kind(
+        "JHT bisa dicairkan mulai suatu tanggal / JHT from a date", _jht(Outcome.FROM), rare=True
+    ),
+    _Kind("JHT belum bisa dicairkan / JHT not yet", _jht(Outcome.NOT)),
+)
+"""In the order the demo lists them."""
+
+
 def samples(members_file: Path, today: date) -> list[Sample]:
-    """One member of each kind a demo should show, first found in the file."""
-    wanted = {
-        "aktif, iuran lunas / active, paid up": (True, True),
-        "aktif, iuran menunggak / active, in arrears": (True, False),
-        "nonaktif / not active": (False, None),
-    }
+    """One person of each of :data:`_KINDS`, a different one for each, first found.
+
+    The rare kinds take their pick first, so that a person of two kinds does
+    not leave a rare one without anybody. The demo's own file keeps each
+    person's rows together, so persons are read one at a time.
+    """
+    picking = sorted(_KINDS, key=lambda kind: not kind.rare)
     found: dict[str, Sample] = {}
-    for row in read_members(members_file):
-        member = parse_member_row(row, lambda _: b"", today)
-        if member.deleted:
+    for _, group in groupby(read_members(members_file), key=itemgetter("nik")):
+        rows = list(group)
+        (person,) = persons_of(rows, lambda _: b"", today)
+        if person.deleted:
             continue
-        status = evaluate(member, today)
-        for case, (active, paid) in wanted.items():
-            if case in found or status.active != active:
-                continue
-            if paid is None or status.contributions.up_to_date == paid:
-                found[case] = Sample(member.nik, row["mother_name"], case)
-        if len(found) == len(wanted):
-            break
-    return [found[case] for case in wanted if case in found]
+        standing = evaluate(person, today)
+        kind = next((k for k in picking if k.case not in found and k.check(person, standing)), None)
+        if kind is not None:
+            found[kind.case] = Sample(person.nik, rows[0]["mother_name"], kind.case)
+            if len(found) == len(_KINDS):
+                break
+    return [found[kind.case] for kind in _KINDS if kind.case in found]

@@ -1,10 +1,14 @@
-"""The member record the central store publishes, as the kiosk keeps it.
+"""The member record the central store publishes, as the kiosk keeps it: a person and
+every membership (KPJ) they hold.
 
-The mother's maiden name never reaches the kiosk's storage: only its keyed
-hash (``mother_hash``) is kept, to verify the member at the screen. Personal
-fields are left out of ``repr`` so that a traceback or log line cannot carry them.
+A worker who changed jobs has several KPJs, and one may hold a wage-earner and
+a self-employed membership at once: the kiosk answers for all of them. The
+mother's maiden name never reaches the kiosk's storage: only its keyed hash
+(``mother_hash``) is kept, to verify the member at the screen. Personal fields
+are left out of ``repr`` so that a traceback or log line cannot carry them.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -107,28 +111,6 @@ class Period:
 
 
 @dataclass(frozen=True, slots=True)
-class Member:
-    nik: str = field(repr=False)
-    kpj: str = field(repr=False)
-    name: str = field(repr=False)
-    birth_date: date = field(repr=False)
-    mother_hash: bytes = field(repr=False)
-    segment: Segment
-    status: MembershipStatus = field(repr=False)
-    status_reason: str = field(repr=False)
-    employer_name: str = field(repr=False)
-    npp: str = field(repr=False)
-    programs: frozenset[Program] = field(repr=False)
-    last_paid_period: Period | None = field(repr=False)
-    jht_balance: int = field(repr=False)
-    jht_as_of: date | None = field(repr=False)
-    updated_at: datetime
-    deleted: bool = False
-    card: str = field(default="", repr=False)
-    """The digital card the central store signed for this member; the kiosk only shows it."""
-
-
-@dataclass(frozen=True, slots=True)
 class Membership:
     """One KPJ: a job (PU, JAKON), a self-employed (BPU) or a migrant-worker (PMI) membership."""
 
@@ -155,3 +137,44 @@ class Membership:
     def __post_init__(self) -> None:
         if (self.status is MembershipStatus.AKTIF) != (self.status_code is None):
             raise ValueError("an active membership has no status code, any other has one")
+
+
+class DataFlag(StrEnum):
+    """A problem with a person's data that the member must have corrected: shown, never hidden."""
+
+    BIRTH_DATE_MISMATCH = "BIRTH_DATE_MISMATCH"
+    """The birth date on record differs from the one the NIK encodes."""
+
+
+def current_first(memberships: Iterable[Membership]) -> tuple[Membership, ...]:
+    """Active ones first, then the most recently started: the one a member asks about first."""
+    return tuple(
+        sorted(
+            memberships,
+            key=lambda m: (
+                m.status is not MembershipStatus.AKTIF,
+                -m.membership_start.toordinal(),
+                m.kpj,
+            ),
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """Who the member is, and every membership they hold, current first."""
+
+    nik: str = field(repr=False)
+    name: str = field(repr=False)
+    birth_date: date = field(repr=False)
+    mother_hash: bytes = field(repr=False)
+    memberships: tuple[Membership, ...] = field(repr=False)
+    updated_at: datetime
+    """The latest change the central store made to any of the person's memberships."""
+    flags: frozenset[DataFlag] = field(default=frozenset(), repr=False)
+    deleted: bool = False
+    """A tombstone: the kiosk forgets this person (every membership is gone)."""
+
+    def __post_init__(self) -> None:
+        if not self.deleted and not self.memberships:
+            raise ValueError("a person on record holds at least one membership")

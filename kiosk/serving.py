@@ -25,9 +25,9 @@ from kiosk.feed.trust import CARD_KEY_FILE
 from kiosk.guard import Guard
 from kiosk.i18n import LANGS, Lang, Message, msg
 from kiosk.keys import load_master_key
-from kiosk.member import Member
+from kiosk.member import Membership
 from kiosk.nik import InvalidNikError, parse_nik
-from kiosk.standing import MemberStatus, evaluate
+from kiosk.standing import Standing, evaluate
 from kiosk.state import StateStore
 
 log = logging.getLogger(__name__)
@@ -57,25 +57,33 @@ class Readiness:
 
 
 @dataclass(frozen=True)
+class MembershipCard:
+    """One membership's signed card, as the central store issued it, and whether it holds."""
+
+    kpj: str = field(repr=False)
+    text: str = field(repr=False)
+    """The signed card text, shown as a QR code; empty when there is none to show."""
+    check: CardCheck | None = field(repr=False)
+    """``None`` when there is no card, or the kiosk holds no card key to check it with."""
+
+    @property
+    def ok(self) -> bool:
+        """A card to draw as a QR: present, signed by the central store, not expired."""
+        check = self.check
+        return bool(self.text) and check is not None and check.verdict is CardVerdict.VALID
+
+
+@dataclass(frozen=True)
 class MemberView:
     """Everything a verified member may see; never the NIK in full or the mother's name."""
 
-    status: MemberStatus = field(repr=False)
+    standing: Standing = field(repr=False)
     name: str = field(repr=False)
     """As published: untrusted text, escaped by the screens."""
-    kpj: str = field(repr=False)
-    card: str = field(repr=False)
-    """The signed card text, shown as a QR code; empty when there is none to show."""
-    card_check: CardCheck | None = field(repr=False)
-    """``None`` when the kiosk holds no card key to check it with."""
+    cards: tuple[MembershipCard, ...] = field(repr=False)
+    """One per membership, in the order of ``standing.memberships``."""
     tag: str = field(repr=False)
     """The member's keyed NIK hash, as the audit log knows them."""
-
-    @property
-    def card_ok(self) -> bool:
-        """A card to draw as a QR: present, signed by the central store, not expired."""
-        check = self.card_check
-        return bool(self.card) and check is not None and check.verdict is CardVerdict.VALID
 
 
 @dataclass(frozen=True)
@@ -241,11 +249,9 @@ class KioskService:
             return Refused(self.guard.attempts_left(lock, tag, now))
         self.audit.record(Event.VERIFY, "success", member=tag)
         return MemberView(
-            status=evaluate(member, now.date(), mask),
+            standing=evaluate(member, now.date(), mask),
             name=member.name,
-            kpj=member.kpj,
-            card=member.card,
-            card_check=_check_card(member, card_key, now),
+            cards=tuple(_card(m, card_key, now) for m in member.memberships),
             tag=tag,
         )
 
@@ -282,7 +288,6 @@ class KioskService:
         return self._card_key
 
 
-def _check_card(member: Member, key: Ed25519PublicKey | None, now: datetime) -> CardCheck | None:
-    if key is None or not member.card:
-        return None
-    return verify_card(member.card, key, now)
+def _card(membership: Membership, key: Ed25519PublicKey | None, now: datetime) -> MembershipCard:
+    check = None if key is None or not membership.card else verify_card(membership.card, key, now)
+    return MembershipCard(membership.kpj, membership.card, check)

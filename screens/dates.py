@@ -23,3 +23,8 @@ def month(period: Period, lang: Lang) -> str:
 
 def day(moment: date, lang: Lang) -> str:
     return f"{moment.day} {MONTHS[lang][moment.month - 1]} {moment.year}"
+
+
+def short_month(period: Period, lang: Lang) -> str:
+    """Three letters, as on a calendar: Jan, Agu, Okt; the same length in both languages."""
+    return MONTHS[lang][period.month - 1][:3]

@@ -1,4 +1,10 @@
-"""The answer to the member's questions: active? paid? covered? how much JHT? what now?"""
+"""The answer to the member's questions, for every membership they hold: active? why not?
+paid, month by month? covered? how much JHT? what now?
+
+A job changer may hold three KPJs: they are listed current first in a container
+that scrolls by touch, mouse or the arrow and page keys, and what concerns the
+person as a whole (data to correct, balances to merge) comes before them all.
+"""
 
 from collections.abc import Iterable
 from typing import ClassVar
@@ -10,85 +16,54 @@ from textual.containers import VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Button, Static
 
-from kiosk.standing import MemberStatus, format_rupiah, program_name
 from screens.base import VerifiedScreen, format_time
-from screens.dates import day, month
 from screens.widgets.buttons import KioskButton
+from screens.widgets.membership import MembershipPanel
+from screens.widgets.notice import Notice
 
 
 class StatusScreen(VerifiedScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         ("c", "card", "Card"),
+        ("j", "jht", "JHT"),
         ("escape", "done", "Done"),
     ]
 
     def body(self) -> Iterable[Widget]:
         view = self.view
-        status = view.status
+        standing = view.standing
+        lang = self.kiosk.lang
         with VerticalScroll(id="status"):
-            who = Text.assemble((view.name, "bold"))
-            who.append(f"   NIK {status.masked_nik}   KPJ {view.kpj}", style="")
+            who = Text.assemble((view.name, "bold"), f"   NIK {standing.masked_nik}")
             yield Static(who, id="who")
-            yield self._membership(status)
-            yield self._contributions(status)
-            yield Static(self._programs(status), id="programs")
-            yield Static(self._details(status), id="details")
-            for advice in status.advice:
-                yield Static(advice.text(self.kiosk.lang), classes="advice")
+            for notice in standing.notices:
+                yield Notice(notice.text(lang))
+            if len(standing.memberships) > 1:
+                yield Static(self.t("ui.status.count", count=len(standing.memberships)), id="count")
+            shown: set[str] = set()
+            for membership in standing.memberships:
+                # The call centre and the branch once, under the first membership that needs them.
+                advice = [a.text(lang) for a in membership.advice if a.text(lang) not in shown]
+                shown.update(advice)
+                yield MembershipPanel(membership, lang, advice, console=self.kiosk.linux_console)
+            yield Static(self.t("ui.status.updated", when=format_time(standing.updated_at)))
 
     def actions(self) -> Iterable[Widget]:
         yield KioskButton(self.t("ui.status.card"), id="card", variant="primary")
+        yield KioskButton(self.t("jht.title"), id="jht", variant="primary")
         yield KioskButton(self.t("ui.done"), id="done")
-
-    def _membership(self, status: MemberStatus) -> Static:
-        key = "ui.status.active" if status.active else "ui.status.inactive"
-        text = Text.assemble((self.t(key), "bold"))
-        if status.status_reason:
-            text.append(f"\n{self.t('ui.status.reason')} ")
-            text.append(status.status_reason)
-        return Static(text, id="membership", classes="-good" if status.active else "-bad")
-
-    def _contributions(self, status: MemberStatus) -> Static:
-        paid = status.contributions
-        lang = self.kiosk.lang
-        if paid.up_to_date and paid.last_paid is not None:
-            line = self.t("ui.status.paid", month=month(paid.last_paid, lang))
-        elif paid.missing_since is not None:
-            line = self.t(
-                "ui.status.unpaid_since",
-                month=month(paid.missing_since, lang),
-                count=paid.missing_months,
-            )
-        else:
-            line = self.t("ui.status.never_paid")
-        return Static(line, id="contributions", classes="-good" if paid.up_to_date else "-bad")
-
-    def _programs(self, status: MemberStatus) -> Text:
-        lang = self.kiosk.lang
-        text = Text.assemble((self.t("ui.status.programs") + " ", "bold"))
-        names = [f"{program_name(p).text(lang)} ({p.value})" for p in status.programs]
-        text.append(", ".join(names) if names else self.t("ui.status.no_programs"))
-        if status.jht_balance is not None:
-            text.append("\n" + self.t("ui.status.jht") + " ", style="bold")
-            text.append(format_rupiah(status.jht_balance))
-            if status.jht_as_of is not None:
-                text.append(" " + self.t("ui.status.as_of", date=day(status.jht_as_of, lang)))
-        return text
-
-    def _details(self, status: MemberStatus) -> Text:
-        text = Text.assemble((self.t("ui.status.segment") + " ", "bold"))
-        text.append(self.t(f"ui.segment.{status.segment.value}"))
-        if status.employer_name:
-            text.append("\n" + self.t("ui.status.employer") + " ", style="bold")
-            text.append(status.employer_name)
-        text.append("\n" + self.t("ui.status.updated", when=format_time(status.updated_at)))
-        return text
 
     @on(Button.Pressed, "#card")
     def action_card(self) -> None:
         from screens.card import CardScreen
 
         self.kiosk.switch_screen(CardScreen())
+
+    @on(Button.Pressed, "#jht")
+    def action_jht(self) -> None:
+        from screens.jht import JhtScreen
+
+        self.kiosk.switch_screen(JhtScreen())
 
     @on(Button.Pressed, "#done")
     def action_done(self) -> None:

@@ -1,4 +1,4 @@
-"""Fixtures shared by the test modules: a fixed day, keys, caches and synthetic members."""
+"""Fixtures shared by the test modules: a fixed day, keys, caches and synthetic persons."""
 
 import os
 import secrets
@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from central.rows import parse_member_row
+from central.persons import persons_of
 from devtools.synthetic import synthetic_rows
 from kiosk import pin
 from kiosk.cache import Cache
 from kiosk.keys import MasterKey
-from kiosk.member import Member
+from kiosk.member import Person
 from kiosk.pin import ScryptCost
 
 SHIFT_VARIABLE = "KIOSK_CLOCK_SHIFT_SECONDS"
@@ -42,13 +42,15 @@ def new_key() -> MasterKey:
     return MasterKey(secrets.token_bytes(32), "test")
 
 
-def members_for(cache: Cache, rows: list[dict[str, str]]) -> list[Member]:
-    """Members as a sync would store them: the mother's name hashed with the cache's key."""
-    return [parse_member_row(row, cache.verifier.digest, TODAY) for row in rows]
+def members_for(cache: Cache, rows: list[dict[str, str]]) -> list[Person]:
+    """The persons of ``rows`` as a sync would store them: the mother's name hashed with the
+    cache's key. A slice of the rows may cut a person's memberships short."""
+    return persons_of(rows, cache.verifier.digest, TODAY)
 
 
 @pytest.fixture(scope="session")
 def rows() -> list[dict[str, str]]:
+    """The rows of 3,000 persons, about 1.3 a person, each person's rows together."""
     return list(synthetic_rows(3000, seed=20261124, today=TODAY))
 
 

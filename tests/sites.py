@@ -18,6 +18,10 @@ from kiosk.cache import Cache
 from kiosk.cli import main
 from kiosk.keys import read_key_file
 
+Contents = dict[str, tuple[str, tuple[tuple[str, int, str], ...]]]
+"""Per NIK: the name, and each membership's KPJ, JHT balance and status in KPJ order; enough
+to tell one feed state from another."""
+
 
 @dataclass(frozen=True)
 class Site(DemoLayout):
@@ -51,21 +55,51 @@ class Site(DemoLayout):
     def open_cache(self) -> Cache:
         return Cache.open(self.cache_path, read_key_file(self.kiosk / "master.key"))
 
-    def contents(self) -> dict[str, tuple[str, int, str]]:
-        """What the cache says of each member: enough to tell one feed state from another."""
+    def contents(self) -> Contents:
         with self.open_cache() as cache:
-            return {m.nik: (m.name, m.jht_balance, m.status) for m in cache.members()}
+            return contents_of(cache)
 
     def cache_digest(self) -> str:
         return hashlib.sha256(self.cache_path.read_bytes()).hexdigest()
 
 
-def expected_contents(rows: list[dict[str, str]]) -> dict[str, tuple[str, int, str]]:
+def contents_of(cache: Cache) -> Contents:
+    """What the cache says of each person."""
     return {
-        row["nik"]: (row["name"], int(row["jht_balance"]), row["status"])
-        for row in rows
-        if row["deleted"] != "true"
+        person.nik: (
+            person.name,
+            tuple(sorted((m.kpj, m.jht_balance, str(m.status)) for m in person.memberships)),
+        )
+        for person in cache.persons()
     }
+
+
+def expected_contents(rows: list[dict[str, str]]) -> Contents:
+    """What a kiosk should hold after syncing a publish of ``rows``: deleted rows left out,
+    and a person none of whose rows is left with them."""
+    kept: dict[str, list[dict[str, str]]] = {}
+    for row in rows:
+        if row["deleted"] != "true":
+            kept.setdefault(row["nik"], []).append(row)
+    return {
+        nik: (
+            memberships[0]["name"],
+            tuple(sorted((m["kpj"], int(m["jht_balance"]), m["status"]) for m in memberships)),
+        )
+        for nik, memberships in kept.items()
+    }
+
+
+def changed(rows: list[dict[str, str]], count: int) -> list[dict[str, str]]:
+    """The first ``count`` persons get a new JHT balance on their first row; nothing else moves."""
+    touched: set[str] = set()
+    result = []
+    for row in rows:
+        if row["nik"] not in touched and len(touched) < count:
+            touched.add(row["nik"])
+            row = {**row, "jht_balance": str(int(row["jht_balance"]) + 1)}
+        result.append(row)
+    return result
 
 
 @contextlib.contextmanager

@@ -385,7 +385,7 @@ def test_no_record_or_export_holds_a_nik_or_a_name(
     with Cache.open(kiosk.path, kiosk.key) as cache:
         audit_key = cache.audit_key
     stranger = unknown_nik(kiosk)
-    people = [(p.nik, p.member.name, p.mother, p.member.kpj) for p in kiosk.people.values()]
+    people = [(p.nik, p.member.name, p.mother, *p.kpjs) for p in kiosk.people.values()]
     tags = [member_tag(audit_key, nik) for nik, *_ in people] + [member_tag(audit_key, stranger)]
     assert files.count(tags[0].encode()) >= 2, "the scan reads the events themselves"
     # The tags and the PIN hash are random-looking text where a run of a few digits

@@ -53,7 +53,8 @@ def deployment(
     deployment = Deployment(tmp_path, tmp_path / "kiosk.toml", key, tmp_path / "cache.db")
     deployment.point_at_key(key)
     with Cache.create(deployment.cache, read_key_file(key)) as cache:
-        cache.apply(members_for(cache, rows[:200]), FeedCursor(3, "snapshot-3", CURSOR_TIME))
+        persons = members_for(cache, rows)[:200]
+        cache.apply(persons, FeedCursor(3, "snapshot-3", CURSOR_TIME))
     return deployment
 
 
@@ -97,9 +98,15 @@ def test_lookup(
     record = json.loads(out)
     assert record["nik"] == row["nik"]
     assert record["name"] == row["name"]
-    assert record["kpj"] == row["kpj"]
-    assert record["programs"] == [
+    (membership,) = [m for m in record["memberships"] if m["kpj"] == row["kpj"]]
+    assert membership["programs"] == [
         p for p in ("JKK", "JKM", "JHT", "JP", "JKP") if p in row["programs"].split()
+    ]
+    assert membership["status_code"] == (row["status_code"] or None)
+    kpjs = {r["kpj"] for r in rows if r["nik"] == row["nik"] and r["deleted"] != "true"}
+    assert {m["kpj"] for m in record["memberships"]} == kpjs
+    assert [w["kpj"] for w in record["jht"]] == [
+        m["kpj"] for m in record["memberships"] if "JHT" in m["programs"]
     ]
     assert "mother_name" not in record
     assert "mother_hash" not in record

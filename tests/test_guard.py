@@ -24,7 +24,7 @@ from kiosk.serving import (
     Wait,
 )
 from tests.conftest import new_key
-from tests.kiosk_ui import NOW, Kiosk, Person, build_kiosk
+from tests.kiosk_ui import NOW, Kiosk, Visitor, build_kiosk
 from tests.test_audit import deployed_kiosk, unknown_nik
 
 SECOND = timedelta(seconds=1)
@@ -44,7 +44,7 @@ def restarted(kiosk: Kiosk, service: KioskService, limits: Limits | None = None)
     return kiosk.service(limits=limits)
 
 
-def wrong(person: Person) -> str:
+def wrong(person: Visitor) -> str:
     return person.mother + " Binti"
 
 

@@ -43,7 +43,7 @@ from tests.sandbox import (
     syscall_groups,
     unit_sandbox,
 )
-from tests.sites import expected_contents, serving
+from tests.sites import contents_of, expected_contents, serving
 from tests.test_run import LEAVE_ALT_SCREEN, read_until
 from tests.test_systemd_unit import systemd_analyze
 
@@ -478,5 +478,5 @@ def test_a_first_sync_over_http_under_every_restriction(
     assert f"{MEMBERS:,} members" in result.stdout
     key = read_key_file(installed.credentials / CREDENTIAL_NAME)
     with Cache.open(installed.state / "cache.db", key) as cache:
-        stored = {m.nik: (m.name, m.jht_balance, m.status) for m in cache.members()}
+        stored = contents_of(cache)
     assert stored == expected_contents(list(read_members(installed.demo / "members.csv")))

@@ -1,22 +1,28 @@
-"""``kiosk central publish``: whole files validated first, deltas, renewals and recovery."""
+"""``kiosk central publish``: whole files validated first, persons from their rows, deltas,
+renewals, recovery and the forced snapshot after an older publisher."""
 
 import contextlib
 import io
 import json
 import shutil
-from datetime import UTC, datetime, timedelta
+import sqlite3
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from central.publish import CARD_LIFETIME, CARD_RENEWAL
+from central.publish import CARD_LIFETIME, CARD_RENEWAL, PublishRefused
 from devtools.demo import build_demo, write_members
+from kiosk.card import CardVerdict, load_card_public_key, verify_card
 from kiosk.cli import main
+from kiosk.feed.bundle import FORMAT, BundleKind
 from kiosk.keys import write_new_key
-from tests.sites import Site, expected_contents
-from tests.test_sync import changed
+from kiosk.member import DataFlag, current_first
+from kiosk.record import RECORD_VERSION
+from tests.sites import Site, changed, expected_contents
 
 MEMBERS = 400
+"""Persons; about 1.3 rows each."""
 
 
 @pytest.fixture(scope="module")
@@ -43,21 +49,36 @@ def listing(site: Site) -> list[str]:
     return sorted(path.name for path in site.feed.repository.rglob("*"))
 
 
+def line(index: int) -> int:
+    """The line of ``rows[index]`` in the CSV file: line 1 is the header."""
+    return index + 2
+
+
+def persons_by_size(rows: list[dict[str, str]]) -> dict[int, list[list[int]]]:
+    """The row indexes of each person, by how many rows (memberships) the person has."""
+    indexes: dict[str, list[int]] = {}
+    for index, row in enumerate(rows):
+        indexes.setdefault(row["nik"], []).append(index)
+    sizes: dict[int, list[list[int]]] = {}
+    for person in indexes.values():
+        sizes.setdefault(len(person), []).append(person)
+    return sizes
+
+
 def test_bad_rows_are_reported_by_line_and_nothing_is_published(site: Site) -> None:
     rows = changed(site.rows(), 3)
     rows[4] = {**rows[4], "nik": "1234"}
     rows[9] = {**rows[9], "segment": "XYZ"}
-    rows[12] = {**rows[12], "nik": rows[2]["nik"], "birth_date": rows[2]["birth_date"]}
+    rows[12] = {**rows[2], "jht_balance": "5"}
     write_members(site.members_file, rows)
     before = listing(site)
     code, out, err = publish_cli(site, site.members_file)
     assert code == 2
     assert out == ""
     lines = err.strip().splitlines()
-    # Line 1 is the header: row i is on line i + 2.
     assert lines[0].startswith("line 6: nik: ")
     assert lines[1].startswith("line 11: segment: ")
-    assert lines[2].startswith("line 14: nik: ")
+    assert lines[2].startswith("line 14: kpj: ")
     assert "line 4" in lines[2]
     assert "3 rows are invalid; nothing was published" in lines[-1]
     assert rows[4]["name"] not in err
@@ -67,6 +88,7 @@ def test_bad_rows_are_reported_by_line_and_nothing_is_published(site: Site) -> N
 def test_skip_invalid_publishes_the_valid_rows(site: Site) -> None:
     original = site.rows()
     rows = changed(original, 3)
+    held = rows[4]["nik"]
     rows[4] = {**rows[4], "birth_date": "2001-02-30"}
     write_members(site.members_file, rows)
     code, out, err = publish_cli(site, site.members_file, "--skip-invalid", "--json")
@@ -75,10 +97,12 @@ def test_skip_invalid_publishes_the_valid_rows(site: Site) -> None:
     assert (problem["line"], problem["column"], problem["code"]) == (6, "birth_date", "row.date")
     report = json.loads(out)
     assert (report["sequence"], report["kind"], report["invalid_rows"]) == (2, "delta", 1)
-    assert (report["stored"], report["removed"]) == (3, 0)
+    first_three = set(list(dict.fromkeys(row["nik"] for row in original))[:3])
+    assert (report["stored"], report["removed"]) == (len(first_three - {held}), 0)
     assert site.sync()[0] == 0
-    # The skipped row's member keeps what was published before.
-    assert site.contents() == expected_contents([*rows[:4], original[4], *rows[5:]])
+    # Every row of the skipped row's person keeps what was published before.
+    kept = [old if old["nik"] == held else new for old, new in zip(original, rows, strict=True)]
+    assert site.contents() == expected_contents(kept)
 
 
 def test_json_lines_with_native_types_publish_like_csv(site: Site, tmp_path: Path) -> None:
@@ -88,7 +112,10 @@ def test_json_lines_with_native_types_publish_like_csv(site: Site, tmp_path: Pat
         for row in rows:
             native = {
                 **row,
+                "status_code": row["status_code"] or None,
                 "programs": row["programs"].split(),
+                "membership_end": row["membership_end"] or None,
+                "paid_periods": row["paid_periods"].split(),
                 "jht_balance": int(row["jht_balance"]),
                 "deleted": row["deleted"] == "true",
             }
@@ -96,13 +123,148 @@ def test_json_lines_with_native_types_publish_like_csv(site: Site, tmp_path: Pat
         handle.write("[1, 2]\n")
     code, _, err = publish_cli(site, path)
     assert code == 2
-    assert "line 401: -: " in err
+    assert f"line {len(rows) + 1}: -: " in err
     assert "one JSON object" in err
     lines = path.read_text(encoding="utf-8").splitlines()[:-1]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     code, out, err = publish_cli(site, path)
     assert code == 0, err
     assert "Published delta 2: 2 stored, 0 removed" in out
+
+
+def test_a_person_s_memberships_are_one_record_with_a_card_each(site: Site) -> None:
+    everyone = site.rows()
+    rows = [everyone[index] for index in persons_by_size(everyone)[3][0]]
+    assert site.sync()[0] == 0
+    card_key = load_card_public_key(site.kiosk / "trust" / "card-public.pem")
+    with site.open_cache() as cache:
+        person = cache.get(rows[0]["nik"])
+    assert person is not None
+    assert person.memberships == current_first(person.memberships)
+    assert sorted(m.kpj for m in person.memberships) == sorted(row["kpj"] for row in rows)
+    for membership in person.memberships:
+        check = verify_card(membership.card, card_key, datetime.now(UTC))
+        assert check.verdict is CardVerdict.VALID
+        assert check.claims is not None
+        assert (check.claims.kpj, check.claims.name) == (membership.kpj, person.name)
+        assert check.claims.status is membership.status
+        assert check.claims.programs == membership.programs
+
+
+def test_a_deleted_membership_changes_its_person_and_the_last_one_removes_them(
+    site: Site,
+) -> None:
+    rows = site.rows()
+    sizes = persons_by_size(rows)
+    several, alone = sizes[2][0], sizes[1][0]
+    for index in (several[0], *alone):
+        rows[index] = {**rows[index], "deleted": "true", "name": "", "mother_name": ""}
+    result = site.publish(rows)
+    assert (result.kind, result.upserted, result.deleted) == (BundleKind.DELTA, 1, 1)
+    assert result.members == MEMBERS - 1
+    assert site.sync()[0] == 0
+    contents = site.contents()
+    assert contents == expected_contents(rows)
+    assert rows[alone[0]]["nik"] not in contents
+    ((kpj, _, _),) = contents[rows[several[1]]["nik"]][1]
+    assert kpj == rows[several[1]]["kpj"]
+
+
+def test_rows_of_a_person_that_disagree_are_refused_naming_both_lines(site: Site) -> None:
+    original = site.rows()
+    first, second, *_ = persons_by_size(original)[2][0]
+    rows = changed(original, MEMBERS)
+    rows[second] = {**rows[second], "name": rows[second]["name"] + " Putra"}
+    write_members(site.members_file, rows)
+    code, _, err = publish_cli(site, site.members_file)
+    assert code == 2
+    problem = err.strip().splitlines()[0]
+    assert problem.startswith(f"line {line(second)}: name: ")
+    assert f"line {line(first)}" in problem
+    assert "Putra" not in err
+
+    code, out, err = publish_cli(site, site.members_file, "--skip-invalid", "--json")
+    assert code == 0, err
+    assert json.loads(out)["stored"] == MEMBERS - 1
+    assert site.sync()[0] == 0
+    held = original[first]["nik"]
+    kept = [old if old["nik"] == held else new for old, new in zip(original, rows, strict=True)]
+    assert site.contents() == expected_contents(kept)
+
+
+def test_the_new_columns_are_checked_by_line_and_column(site: Site) -> None:
+    rows = site.rows()
+    active = [i for i, row in enumerate(rows) if row["status"] == "AKTIF" and row["paid_periods"]]
+    coded, ahead, backwards, listed = active[:4]
+    rows[coded] = {**rows[coded], "status_code": "PHK"}
+    last = rows[ahead]["last_paid_period"]
+    following = f"{int(last[:4]) + int(last[5:] == '12')}-{int(last[5:]) % 12 + 1:02d}"
+    rows[ahead] = {**rows[ahead], "paid_periods": f"{rows[ahead]['paid_periods']} {following}"}
+    start = date.fromisoformat(rows[backwards]["membership_start"])
+    rows[backwards] = {**rows[backwards], "membership_end": str(start - timedelta(days=1))}
+    rows[listed] = {**rows[listed], "status": "NONAKTIF", "status_code": "DIPECAT"}
+    write_members(site.members_file, rows)
+    code, _, err = publish_cli(site, site.members_file)
+    assert code == 2
+    reported = [problem.split(": ", 2)[:2] for problem in err.strip().splitlines()[:-1]]
+    assert reported == [
+        [f"line {line(coded)}", "status_code"],
+        [f"line {line(ahead)}", "paid_periods"],
+        [f"line {line(backwards)}", "membership_end"],
+        [f"line {line(listed)}", "status_code"],
+    ]
+    assert "DIPECAT" not in err
+    assert "TUNGGAKAN, BERHENTI_BEKERJA" in err
+
+
+def test_a_birth_date_that_differs_from_the_nik_s_is_published_with_a_flag(site: Site) -> None:
+    rows = site.rows()
+    (index,), *_ = persons_by_size(rows)[1]
+    rows[index] = {**rows[index], "birth_date": "1950-06-15"}  # every NIK is of 1960-2007
+    result = site.publish(rows)
+    assert (result.upserted, result.invalid_rows) == (1, 0)
+    assert site.sync()[0] == 0
+    with site.open_cache() as cache:
+        person = cache.get(rows[index]["nik"])
+    assert person is not None
+    assert person.flags == {DataFlag.BIRTH_DATE_MISMATCH}
+    assert person.birth_date.isoformat() == rows[index]["birth_date"]
+
+
+def meta(site: Site) -> dict[str, str]:
+    with contextlib.closing(sqlite3.connect(site.feed.central / "state.db")) as db:
+        return dict(db.execute("SELECT name, value FROM meta").fetchall())
+
+
+@pytest.mark.parametrize(
+    "written_by",
+    [
+        "DELETE FROM meta WHERE name IN ('record_version', 'bundle_format')",
+        "UPDATE meta SET value = '2' WHERE name = 'record_version'",
+        "UPDATE meta SET value = '1' WHERE name = 'bundle_format'",
+    ],
+    ids=["before-the-layout-was-kept", "record-2", "format-1"],
+)
+def test_a_state_of_an_older_layout_leads_to_a_snapshot_by_itself(
+    site: Site, written_by: str
+) -> None:
+    """The publisher before issue 14 kept neither: its entries were record 2, bundle format 1."""
+    assert meta(site)["record_version"] == str(RECORD_VERSION)
+    assert meta(site)["bundle_format"] == str(FORMAT)
+    assert site.sync()[0] == 0
+    with contextlib.closing(sqlite3.connect(site.feed.central / "state.db")) as db, db:
+        db.execute(written_by)
+    result = site.publish()
+    assert (result.sequence, result.kind) == (2, BundleKind.SNAPSHOT)
+    assert (result.upserted, result.deleted, result.members) == (MEMBERS, 0, MEMBERS)
+    assert result.pruned == ["snapshot-00000001.bundle"]
+    assert meta(site)["record_version"] == str(RECORD_VERSION)
+    assert meta(site)["bundle_format"] == str(FORMAT)
+    code, out, err = site.sync()
+    assert code == 0, err
+    assert "snapshot 2" in out
+    assert site.contents() == expected_contents(site.rows())
+    assert site.publish().sequence is None
 
 
 def test_full_prunes_older_bundles(site: Site) -> None:
@@ -117,10 +279,24 @@ def test_full_prunes_older_bundles(site: Site) -> None:
 
 
 def test_cards_near_expiry_are_signed_again(site: Site) -> None:
+    # Months paid are only published for the year before publication: leave them out, so
+    # that the same file is still valid two months later.
+    assert site.publish([{**row, "paid_periods": ""} for row in site.rows()]).sequence == 2
     later = datetime.now(UTC) + CARD_LIFETIME - CARD_RENEWAL + timedelta(days=1)
     result = site.publish(now=later)
-    assert (result.sequence, result.upserted) == (2, MEMBERS)
+    assert (result.sequence, result.upserted) == (3, MEMBERS)
     assert site.publish(now=later).sequence is None
+
+
+def test_months_paid_too_long_before_the_publication_are_refused(site: Site) -> None:
+    """A file exported for one month is stale by the next: the year it shows has moved on."""
+    later = datetime.now(UTC) + timedelta(days=62)
+    with pytest.raises(PublishRefused) as refused:
+        site.publish(now=later)
+    assert {problem.column for problem in refused.value.problems} == {"paid_periods"}
+    assert {problem.message.key for problem in refused.value.problems} == {
+        "row.paid_periods_too_old"
+    }
 
 
 def test_an_interrupted_publish_is_caught_and_full_recovers(site: Site, tmp_path: Path) -> None:
@@ -140,12 +316,39 @@ def test_an_interrupted_publish_is_caught_and_full_recovers(site: Site, tmp_path
     assert site.contents() == expected_contents(site.rows())
 
 
-def test_the_publisher_state_holds_no_member_data_in_the_clear(site: Site) -> None:
-    data = b"".join(p.read_bytes() for p in site.feed.central.glob("state.db*"))
+PERSONAL = (
+    "nik",
+    "kpj",
+    "name",
+    "birth_date",
+    "mother_name",
+    "employer_name",
+    "npp",
+    "membership_start",
+    "membership_end",
+    "paid_periods",
+    "jht_balance",
+)
+"""Every column that says something of a person; the codes (segment, status, programmes) do not."""
+
+
+def test_the_publisher_state_and_the_bundles_hold_no_member_data_in_the_clear(
+    site: Site,
+) -> None:
+    """A plaintext scan over every personal column, new ones included, of state and feed."""
+    site.publish(changed(site.rows(), 5))
+    files = [*site.feed.central.rglob("state.db*"), *site.feed.targets.glob("*.bundle")]
+    assert len(files) >= 3
+    data = b"\x00".join(path.read_bytes() for path in files)
     rows = site.rows()
-    needles = [row[column] for row in rows[:50] for column in ("nik", "name", "mother_name")]
-    assert rows[0]["nik"].encode() in (site.members_file.read_bytes())
-    assert not [needle for needle in needles if needle.encode() in data]
+    needles = {
+        row[column].encode() for row in rows[:200] for column in PERSONAL if len(row[column]) >= 6
+    }
+    members_file = site.members_file.read_bytes()
+    assert all(needle in members_file for needle in needles)
+    for column in PERSONAL:
+        assert any(len(row[column]) >= 6 for row in rows[:200]), column
+    assert [needle for needle in needles if needle in data] == []
 
 
 def test_a_missing_members_file_is_one_sentence(site: Site, tmp_path: Path) -> None:
@@ -187,7 +390,7 @@ def test_overlong_and_invisible_text_is_refused_by_line_and_column(site: Site) -
     rows[1] = {**rows[1], "name": marker * 14_286}  # 100,002 characters
     rows[2] = {**rows[2], "name": f"Siti\u200b{marker}"}
     rows[3] = {**rows[3], "mother_name": f"{marker}\u00ad"}
-    rows[5] = {**rows[5], "status_reason": f"{marker}\U000e0041"}
+    rows[5] = {**rows[5], "employer_name": f"{marker}\U000e0041"}
     rows[6] = {**rows[6], "segment": "PU", "npp": "12345678", "employer_name": "PT " * 40}
     write_members(site.members_file, rows)
     before = listing(site)
@@ -199,7 +402,7 @@ def test_overlong_and_invisible_text_is_refused_by_line_and_column(site: Site) -
         ["line 3", "name"],
         ["line 4", "name"],
         ["line 5", "mother_name"],
-        ["line 7", "status_reason"],
+        ["line 7", "employer_name"],
         ["line 8", "employer_name"],
     ]
     assert "at most 69 bytes" in lines[0]
@@ -216,7 +419,7 @@ def test_a_csv_row_with_too_many_fields_is_named_by_line(site: Site) -> None:
     code, _, err = publish_cli(site, site.members_file)
     assert code == 2
     assert "line 4: -: " in err
-    assert "(16 columns)" in err
+    assert "(19 columns)" in err
     assert "Traceback" not in err
 
 

@@ -25,6 +25,7 @@ from screens.done import DoneScreen
 from screens.error import ErrorScreen
 from screens.help import HelpScreen
 from screens.idle import IdleScreen
+from screens.jht import JhtScreen
 from screens.maintenance import MaintenanceScreen
 from screens.nik import NikScreen
 from screens.out_of_service import OutOfServiceScreen
@@ -32,10 +33,11 @@ from screens.staff import PinScreen
 from screens.status import StatusScreen
 from screens.verify import VerifyScreen
 from screens.welcome import WelcomeScreen
+from screens.widgets.membership import MembershipPanel
 from tests.kiosk_ui import (
     Kiosk,
-    Person,
     Ticks,
+    Visitor,
     build_kiosk,
     local_time_is_wib,
     settle,
@@ -127,14 +129,14 @@ async def to_nik(pilot: Pilot[Any], lang_key: str = "enter") -> None:
     await wait_for(pilot, NikScreen)
 
 
-async def to_verify(pilot: Pilot[Any], person: Person, lang_key: str = "enter") -> None:
+async def to_verify(pilot: Pilot[Any], person: Visitor, lang_key: str = "enter") -> None:
     await to_nik(pilot, lang_key)
     await paste(pilot, person.nik)
     await pilot.press("enter")
     await wait_for(pilot, VerifyScreen)
 
 
-async def answer(pilot: Pilot[Any], person: Person, lang_key: str = "enter") -> None:
+async def answer(pilot: Pilot[Any], person: Visitor, lang_key: str = "enter") -> None:
     """Welcome -> NIK -> the right answer submitted."""
     await to_verify(pilot, person, lang_key)
     await paste(pilot, person.mother)
@@ -216,8 +218,52 @@ def test_status(snap_compare: Compare, kiosk: Kiosk, size: Size, case: str, lang
 
 
 @sizes
-def test_status_console(snap_compare: Compare, kiosk: Kiosk, size: Size) -> None:
-    snap(snap_compare, kiosk.app(console=True), size, to_status(kiosk, "active"), StatusScreen)
+@pytest.mark.parametrize("case", ["job_changer", "data"])
+def test_status_of_a_person(snap_compare: Compare, kiosk: Kiosk, size: Size, case: str) -> None:
+    """A job changer with three KPJs; a member whose data needs correcting."""
+    snap(snap_compare, kiosk.app(), size, to_status(kiosk, case), StatusScreen)
+
+
+@pytest.mark.parametrize(
+    ("case", "lang_key"), [("dismissed", "e"), ("retired", "enter"), ("merged", "e")]
+)
+def test_status_codes(snap_compare: Compare, kiosk: Kiosk, case: str, lang_key: str) -> None:
+    """A few status codes' reasons and advice, in either language."""
+    snap(snap_compare, kiosk.app(), LARGE, to_status(kiosk, case, lang_key), StatusScreen)
+
+
+def test_status_scrolled_to_the_end(snap_compare: Compare, kiosk: Kiosk) -> None:
+    """The smallest screen, three KPJs, End pressed: the oldest membership and the data's date."""
+
+    async def run(pilot: Pilot[Any]) -> None:
+        await to_status(kiosk, "job_changer")(pilot)
+        await pilot.press("end")
+        await settle(pilot)
+
+    snap(snap_compare, kiosk.app(), SMALL, run, StatusScreen)
+
+
+@sizes
+@pytest.mark.parametrize("case", ["active", "arrears"])
+def test_status_console(snap_compare: Compare, kiosk: Kiosk, size: Size, case: str) -> None:
+    """The Linux console: its 16 colours, ASCII marks for the months, no half blocks in frames."""
+    snap(snap_compare, kiosk.app(console=True), size, to_status(kiosk, case), StatusScreen)
+
+
+@sizes
+@pytest.mark.parametrize(
+    ("case", "lang_key"),
+    [("job_changer", "enter"), ("dismissed", "e"), ("data", "enter"), ("arrears", "e")],
+    ids=["now", "from", "not", "partial"],
+)
+def test_jht(snap_compare: Compare, kiosk: Kiosk, size: Size, case: str, lang_key: str) -> None:
+    """Each answer to "can I withdraw my JHT?": now, from a date, not, a part now."""
+
+    async def run(pilot: Pilot[Any]) -> None:
+        await to_status(kiosk, case, lang_key)(pilot)
+        await pilot.press("j")
+
+    snap(snap_compare, kiosk.app(), size, run, JhtScreen)
 
 
 @sizes
@@ -225,6 +271,31 @@ def test_card(snap_compare: Compare, kiosk: Kiosk, size: Size) -> None:
     async def run(pilot: Pilot[Any]) -> None:
         await to_status(kiosk, "active")(pilot)
         await pilot.press("c")
+
+    snap(snap_compare, kiosk.app(), size, run, CardScreen)
+
+
+@sizes
+def test_card_pick(snap_compare: Compare, kiosk: Kiosk, size: Size) -> None:
+    """Three KPJs, three cards: the member chooses first."""
+
+    async def run(pilot: Pilot[Any]) -> None:
+        await to_status(kiosk, "job_changer")(pilot)
+        await pilot.press("c")
+
+    snap(snap_compare, kiosk.app(), size, run, CardScreen)
+
+
+@sizes
+def test_card_picked(snap_compare: Compare, kiosk: Kiosk, size: Size) -> None:
+    """The second of three cards: its QR where it fits (100x30), why not where it does not."""
+
+    async def run(pilot: Pilot[Any]) -> None:
+        await to_status(kiosk, "job_changer", "e")(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
 
     snap(snap_compare, kiosk.app(), size, run, CardScreen)
 
@@ -260,7 +331,7 @@ def test_error(
     def broken(*_: object) -> None:
         raise RuntimeError("a bug in the status screen")
 
-    monkeypatch.setattr(StatusScreen, "_programs", broken)
+    monkeypatch.setattr(MembershipPanel, "_programs", broken)
 
     async def run(pilot: Pilot[Any]) -> None:
         await answer(pilot, kiosk.people["active"])

@@ -25,8 +25,7 @@ from pathlib import Path
 from devtools.demo import build_demo
 from kiosk.feed.bundle import BundleKind
 from kiosk.feed.names import bundle_name
-from tests.sites import Site, expected_contents
-from tests.test_sync import changed
+from tests.sites import Contents, Site, changed, expected_contents
 
 MEMBERS = 5000
 KILLS = 20
@@ -254,7 +253,7 @@ def committed_sequence(cache: Path) -> int | None:
     return None if row is None else int(row[0])
 
 
-def check_consistent(site: Site, states: dict[int, dict[str, tuple[str, int, str]]]) -> int | None:
+def check_consistent(site: Site, states: dict[int, Contents]) -> int | None:
     """The cache opens, and its contents are exactly the feed state its cursor names."""
     if not site.cache_path.exists():
         return None

@@ -23,34 +23,43 @@ from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Static
 
-import screens.status
+from kiosk.audit import Event
+from kiosk.claims import Blocker, Document, Ground
 from kiosk.cli import main as cli_main
 from kiosk.config import Limits
 from kiosk.errors import ExpiredError, RejectedError
-from kiosk.i18n import msg
+from kiosk.i18n import Lang, msg
+from kiosk.member import StatusCode
 from kiosk.nik import InvalidNikError, NikProblem, mask_nik, parse_nik
 from kiosk.serving import Readiness
+from kiosk.standing import evaluate, status_reason
 from screens.app import KioskApp, Session
 from screens.card import CardScreen
 from screens.done import DoneScreen
 from screens.error import ErrorScreen
 from screens.help import HelpScreen
 from screens.idle import IdleScreen
+from screens.jht import JhtScreen
 from screens.nik import NikScreen
 from screens.out_of_service import OutOfServiceScreen
 from screens.status import StatusScreen
 from screens.verify import VerifyScreen
 from screens.welcome import WelcomeScreen
 from screens.widgets.keypad import PadKey
+from screens.widgets.membership import MembershipPanel
+from screens.widgets.notice import Notice
 from screens.widgets.qr import QrCode
 from tests.conftest import TODAY, new_key
 from tests.kiosk_ui import (
     CARD_KEY,
+    MARKUP_EMPLOYER,
     MARKUP_NAME,
+    MARKUP_OTHER_EMPLOYER,
     NOW,
+    REASON_CASES,
     Kiosk,
-    Person,
     Ticks,
+    Visitor,
     build_kiosk,
     local_time_is_wib,
     settle,
@@ -62,6 +71,8 @@ from tests.screen_image import decode_qr, screen_image, screen_text
 
 SIZE = (120, 40)
 """Wide and tall enough that no sentence a test looks for is cut by the screen's edge."""
+TALL = (120, 110)
+"""Tall enough for every membership of a job changer, or a whole JHT answer, at once."""
 KIOSK_PIN = {"KIOSK_CONFIG": "/nonexistent/kiosk.toml"}
 """``kiosk card verify`` needs no kiosk configuration: prove it by pointing at none."""
 
@@ -102,7 +113,16 @@ def shown(app: KioskApp) -> str:
     return flat(screen_text(app))
 
 
-def masked(person: Person) -> str:
+FRAMES = str.maketrans("█║", "  ")
+"""The bar beside advice and the frame of a notice, which a wrapped sentence runs between."""
+
+
+def prose(app: KioskApp) -> str:
+    """The screen's sentences whole: whitespace collapsed, frames and bars left out."""
+    return flat(screen_text(app).translate(FRAMES))
+
+
+def masked(person: Visitor) -> str:
     """The NIK as the status screen shows it: the first and last four digits."""
     return mask_nik(person.nik)
 
@@ -137,7 +157,7 @@ async def paste(pilot: Pilot[Any], text: str) -> None:
     await pilot.pause()
 
 
-async def paste_to_status(pilot: Pilot[Any], person: Person, lang_key: str = "enter") -> None:
+async def paste_to_status(pilot: Pilot[Any], person: Visitor, lang_key: str = "enter") -> None:
     """Welcome -> NIK -> verification -> status, pasting what :func:`reach_status` types.
 
     Each simulated key press costs the pilot tens of milliseconds; tests about
@@ -253,6 +273,9 @@ def test_flow_in_english(kiosk: Kiosk) -> None:
         assert "Contributions: not recorded since July 2026 (4 months)." in text
         assert "JHT balance: Rp 4.500.000 (as of 31 October 2026)" in text
         assert "Employer: CV Maju Bersama" in text
+        # The year at a glance: February and July to October missing, the first one named.
+        assert "Nov✓ Dec✓ Jan✓ Feb✗ Mar✓ Apr✓ May✓ Jun✓ Jul✗ Aug✗ Sep✗ Oct✗" in text
+        assert "First month with no contribution recorded: February 2026." in text
         assert "ask your company's HR department" in text
         assert "175" in text
         for indonesian in ("Kepesertaan", "Iuran", "Juli", "Selesai"):
@@ -266,8 +289,7 @@ def test_flow_in_english(kiosk: Kiosk) -> None:
 
 def test_inactive_member_sees_why(kiosk: Kiosk) -> None:
     person = kiosk.people["inactive"]
-    reason = person.member.status_reason
-    assert reason
+    reason = status_reason(StatusCode.TUNGGAKAN).text("id")
 
     async def scenario(app: KioskApp, pilot: Pilot[Any]) -> None:
         await paste_to_status(pilot, person)
@@ -275,7 +297,7 @@ def test_inactive_member_sees_why(kiosk: Kiosk) -> None:
         text = shown(app)
         assert "Kepesertaan: TIDAK AKTIF" in text
         assert f"Keterangan: {reason}" in text
-        assert app.screen.query_one("#membership").has_class("-bad")
+        assert app.screen.query_one(".state").has_class("-bad")
         assert "Kepesertaan Anda tidak aktif" in text
 
     drive(kiosk.app(), scenario)
@@ -571,7 +593,7 @@ def test_idle_session_counts_down_then_is_wiped(kiosk: Kiosk) -> None:
             person.nik,
             "12.345.678",
             "Sinar Jaya",
-            person.member.kpj,
+            *person.kpjs,
         ):
             assert secret not in text
         assert not any(isinstance(s, StatusScreen | IdleScreen) for s in app.screen_stack)
@@ -622,18 +644,33 @@ def test_no_key_quits_suspends_or_opens_the_palette(kiosk: Kiosk) -> None:
 
 
 def test_markup_in_names_is_shown_as_typed(kiosk: Kiosk) -> None:
+    """On every screen that shows feed text: the status, the card choice, the JHT answer."""
     person = kiosk.people["markup"]
     assert person.member.name == MARKUP_NAME
+    feed_text = (MARKUP_NAME, MARKUP_EMPLOYER, MARKUP_OTHER_EMPLOYER)
 
     async def scenario(app: KioskApp, pilot: Pilot[Any]) -> None:
         await paste_to_status(pilot, person)
         assert showing(app) is StatusScreen
-        text = screen_text(app)
-        assert "[bold red]X[/]" in text
-        assert "[link=http://x.example]PT Evil[/link]" in text
-        assert "[blink]ok[/blink]" in text
+        for fragment in feed_text:
+            assert fragment in screen_text(app)
+        await pilot.press("c")
+        await settle(pilot)
+        assert showing(app) is CardScreen
+        assert MARKUP_EMPLOYER in screen_text(app)
+        assert MARKUP_OTHER_EMPLOYER in screen_text(app)
+        await pilot.press("2")
+        await settle(pilot)
+        assert MARKUP_NAME in screen_text(app)
+        await pilot.press("escape", "escape")
+        await settle(pilot)
+        await pilot.press("j")
+        await settle(pilot)
+        assert showing(app) is JhtScreen
+        assert MARKUP_EMPLOYER in screen_text(app)
+        assert MARKUP_OTHER_EMPLOYER in screen_text(app)
 
-    drive(kiosk.app(), scenario)
+    drive(kiosk.app(), scenario, size=TALL)
 
 
 # 9: unexpected errors --------------------------------------------------------------
@@ -644,10 +681,10 @@ def test_an_unexpected_error_wipes_and_apologises(
 ) -> None:
     person = kiosk.people["active"]
 
-    def broken(self: StatusScreen, status: object) -> Any:
+    def broken(self: MembershipPanel) -> Any:
         raise RuntimeError("secret " + person.nik)
 
-    monkeypatch.setattr(screens.status.StatusScreen, "_programs", broken)
+    monkeypatch.setattr(MembershipPanel, "_programs", broken)
     caplog.set_level(logging.INFO)
     seen: dict[str, object] = {}
 
@@ -818,7 +855,7 @@ def write_public_key(path: Path, key: Ed25519PrivateKey) -> Path:
     return path
 
 
-async def open_card(app: KioskApp, pilot: Pilot[Any], person: Person) -> None:
+async def open_card(app: KioskApp, pilot: Pilot[Any], person: Visitor) -> None:
     await paste_to_status(pilot, person)
     assert showing(app) is StatusScreen
     await pilot.click("#card")
@@ -840,7 +877,7 @@ def test_card_qr_scans_and_verifies_with_the_cli(
         scanned.extend(decode_qr(screen_image(app)))
 
     drive(kiosk.app(), scenario, size=(100, 30))
-    assert scanned == [person.member.card]
+    assert scanned == [person.member.memberships[0].card]
 
     key = write_public_key(tmp_path / "card-public.pem", CARD_KEY)
     capsys.readouterr()
@@ -849,7 +886,7 @@ def test_card_qr_scans_and_verifies_with_the_cli(
     out, err = capsys.readouterr()
     assert (code, err) == (0, "")
     assert out.splitlines()[-1] == "VALID"
-    assert person.member.kpj in out
+    assert person.kpjs[0] in out
     # The same genuine card a day after it expires (the tests' cards run 80 days from NOW).
     assert cli_main(verify, KIOSK_PIN, clock=lambda: NOW + timedelta(days=81)) == (
         ExpiredError.exit_code
@@ -861,7 +898,7 @@ def test_card_qr_scans_and_verifies_with_the_cli(
     code = cli_main(["card", "verify", scanned[0], "--key", str(other)], KIOSK_PIN)
     out, _ = capsys.readouterr()
     assert code == RejectedError.exit_code
-    assert person.member.kpj not in out
+    assert person.kpjs[0] not in out
 
 
 def test_card_qr_on_the_linux_console(kiosk: Kiosk) -> None:
@@ -875,7 +912,7 @@ def test_card_qr_on_the_linux_console(kiosk: Kiosk) -> None:
         scanned.extend(decode_qr(screen_image(app)))
 
     drive(kiosk.app(console=True), scenario, size=(160, 64))
-    assert scanned == [person.member.card]
+    assert scanned == [person.member.memberships[0].card]
 
 
 def test_card_on_a_small_screen_says_so(kiosk: Kiosk) -> None:
@@ -907,3 +944,369 @@ def test_a_late_readiness_answer_does_not_pull_a_member_away(kiosk: Kiosk) -> No
         assert app.readiness == late
 
     drive(kiosk.app(), scenario)
+
+
+# 13: a person with several memberships -----------------------------------------------
+
+
+def test_a_job_changer_sees_every_membership_current_first(kiosk: Kiosk) -> None:
+    person = kiosk.people["job_changer"]
+    employers = ("PT Nusantara Logistik", "PT Sumber Makmur Sentosa", "CV Karya Mandiri")
+    assert tuple(m.employer_name for m in person.member.memberships) == employers
+
+    async def scenario(app: KioskApp, pilot: Pilot[Any]) -> None:
+        await paste_to_status(pilot, person)
+        assert showing(app) is StatusScreen
+        text = prose(app)
+        kpjs = [text.index(f"KPJ {kpj}") for kpj in person.kpjs]
+        assert kpjs == sorted(kpjs)
+        assert [text.index(employer) for employer in employers] == sorted(
+            text.index(employer) for employer in employers
+        )
+        assert "Anda memiliki 3 nomor KPJ" in text
+        assert text.count("Kepesertaan: AKTIF") == 1
+        assert text.count("Kepesertaan: TIDAK AKTIF") == 2
+        for code in (StatusCode.BERHENTI_BEKERJA, StatusCode.KONTRAK_SELESAI):
+            assert flat(status_reason(code).text("id")) in text
+        balances = [text.index(amount) for amount in ("6.200.000", "18.750.000", "3.100.000")]
+        assert balances == sorted(balances)
+        # Several KPJs hold a balance: the advice to merge them comes before any of them.
+        merge = flat(msg("status.advice.merge").text("id"))
+        assert text.index(merge) < kpjs[0]
+        # The call centre and the branch once, not under every membership.
+        assert text.count(flat(msg("status.advice.contact").text("id"))) == 1
+        assert "Peserta dari 1 Februari 2019 sampai 15 Agustus 2024." in text
+        assert f"NIK {masked(person)}" in text
+        assert person.nik not in text.replace(" ", "")
+
+    drive(kiosk.app(), scenario, size=TALL)
+
+
+def test_a_long_status_scrolls_by_keyboard_on_the_smallest_screen(kiosk: Kiosk) -> None:
+    """80x24, three memberships: the arrow and page keys scroll; the screen's keys still work."""
+    person = kiosk.people["job_changer"]
+    last = f"KPJ {person.kpjs[-1]}"
+
+    async def scenario(app: KioskApp, pilot: Pilot[Any]) -> None:
+        await paste_to_status(pilot, person)
+        scroll = app.screen.query_one("#status")
+        assert last not in shown(app)
+        assert scroll.max_scroll_y > 0
+        await pilot.press("end")
+        await settle(pilot)
+        assert last in shown(app)
+        assert "diperbarui di pusat" in shown(app)
+        await pilot.press("home")
+        await settle(pilot)
+        assert scroll.scroll_y == 0
+        assert person.member.name in shown(app)
+        await pilot.press("pagedown")
+        await settle(pilot)
+        assert scroll.scroll_y > 0
+        await pilot.press("down")
+        await settle(pilot)
+
+        await pilot.press("j")
+        await settle(pilot)
+        assert showing(app) is JhtScreen
+        await pilot.press("escape")
+        await settle(pilot)
+        assert showing(app) is StatusScreen
+        await pilot.press("c")
+        await settle(pilot)
+        assert showing(app) is CardScreen
+        await pilot.press("escape")
+        await settle(pilot)
+        assert showing(app) is StatusScreen
+        await pilot.press("escape")
+        await settle(pilot)
+        assert showing(app) is DoneScreen
+        assert app.session is None
+
+    drive(kiosk.app(), scenario, size=(80, 24))
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+@pytest.mark.parametrize("code", list(StatusCode))
+def test_each_status_code_is_explained_in_the_members_language(
+    kiosk: Kiosk, code: StatusCode, lang: Lang
+) -> None:
+    """The feed carries the code; the words, and what to do, are the kiosk's own."""
+    person = kiosk.people[REASON_CASES[code]]
+    other: Lang = "en" if lang == "id" else "id"
+    standing = next(
+        m for m in evaluate(person.member, TODAY).memberships if m.membership.status_code is code
+    )
+
+    async def scenario(app: KioskApp, pilot: Pilot[Any]) -> None:
+        await paste_to_status(pilot, person, "enter" if lang == "id" else "e")
+        assert showing(app) is StatusScreen
+        text = prose(app)
+        assert f"{msg('ui.status.reason').text(lang)} {status_reason(code).text(lang)}" in text
+        assert flat(status_reason(code).text(other)) not in text
+        assert msg("ui.status.inactive").text(lang) in text
+        assert flat(standing.advice[0].text(lang)) in text
+
+    drive(kiosk.app(), scenario, size=TALL)
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_a_member_whose_data_needs_correcting_is_told_what_to_bring(
+    kiosk: Kiosk, lang: Lang
+) -> None:
+    person = kiosk.people["data"]
+    flag = flat(msg("status.flag.BIRTH_DATE_MISMATCH").text(lang))
+    bring = {"id": ("e-KTP", "Kartu Keluarga (KK)"), "en": ("e-KTP", "family card (KK)")}
+
+    async def scenario(app: KioskApp, pilot: Pilot[Any]) -> None:
+        await paste_to_status(pilot, person, "enter" if lang == "id" else "e")
+        text = prose(app)
+        assert flag in text
+        assert all(document in flag for document in bring[lang])
+        # Shown first and framed: it concerns every membership the person holds.
+        assert text.index(flag) < text.index(f"KPJ {person.kpjs[0]}")
+        assert len(app.screen.query(Notice)) == 1
+        assert flat(status_reason(StatusCode.DATA_TIDAK_SESUAI).text(lang)) in text
+
+        await pilot.click("#jht")
+        await settle(pilot)
+        assert showing(app) is JhtScreen
+        text = prose(app)
+        assert flat(msg("jht.blocker.data_mismatch").text(lang)) in text
+        assert flat(msg("jht.outcome.not").text(lang)) in text
+        assert msg("jht.documents").text(lang) not in text
+
+    drive(kiosk.app(), scenario, size=TALL)
+
+
+def test_months_on_the_linux_console_are_marked_in_plain_ascii(kiosk: Kiosk) -> None:
+    person = kiosk.people["arrears"]
+
+    async def scenario(app: KioskApp, pilot: Pilot[Any]) -> None:
+        await paste_to_status(pilot, person)
+        text = prose(app)
+        assert "Nov+ Des+ Jan+ Febx Mar+ Apr+ Mei+ Jun+ Julx Agux Sepx Oktx" in text
+        assert "+ tercatat x belum tercatat" in text
+        assert "Bulan pertama yang iurannya belum tercatat: Februari 2026." in text
+        assert not {"✓", "✗", "·", "•"} & set(text)
+
+    drive(kiosk.app(console=True), scenario)
+
+
+# 14: can I withdraw my JHT? --------------------------------------------------------
+
+
+def sentence(key: str, lang: Lang, **params: object) -> str:
+    return flat(msg(key, **params).text(lang))
+
+
+async def jht_answer(pilot: Pilot[Any], person: Visitor, lang: Lang) -> str:
+    """Welcome -> status -> the JHT button; the answer's text."""
+    await paste_to_status(pilot, person, "enter" if lang == "id" else "e")
+    await pilot.click("#jht")
+    await settle(pilot)
+    app = pilot.app
+    assert isinstance(app, KioskApp)
+    assert showing(app) is JhtScreen
+    return prose(app)
+
+
+ENGLISH_ONLY = ("withdraw", "balance", "bring")
+INDONESIAN_ONLY = ("dicairkan", "Saldo", "bawalah", "Alasannya")
+
+
+def one_language(text: str, lang: Lang) -> None:
+    for word in INDONESIAN_ONLY if lang == "en" else ENGLISH_ONLY:
+        assert word not in text, word
+
+
+def test_jht_now_for_jobs_that_ended_and_merge_first(kiosk: Kiosk) -> None:
+    person = kiosk.people["job_changer"]
+
+    async def scenario(app: KioskApp, pilot: Pilot[Any]) -> None:
+        text = await jht_answer(pilot, person, "id")
+        one_language(text, "id")
+        assert sentence("jht.title", "id") in text
+        heads = [text.index(f"KPJ {kpj}") for kpj in person.kpjs]
+        assert heads == sorted(heads)
+        assert text.index(sentence("jht.merge", "id")) < heads[0]
+        assert text.count(sentence("jht.outcome.now", "id")) == 2
+        assert sentence("jht.ground.resigned", "id") in text
+        assert sentence("jht.ground.contract_ended", "id") in text
+        # One waiting month after the job ended on 15 August 2024.
+        assert sentence("jht.since", "id", date="15 September 2024") in text
+        assert sentence("jht.since", "id", date="31 Januari 2019") in text
+        for document in (Document.RESIGNATION_LETTER, Document.ENDED_CONTRACT, Document.BANK_BOOK):
+            assert sentence(f"jht.document.{document.value}", "id") in text
+        # The current job: not now, a part from ten years after it started.
+        current = text[heads[0] : heads[1]]
+        assert sentence("jht.outcome.not", "id") in current
+        assert sentence("jht.blocker.still_a_member", "id") in current
+        assert sentence("jht.partial.from", "id", date="2 September 2034", years=10) in current
+        assert "Rp 620.000" in current
+        assert "Rp 1.860.000" in current
+        assert sentence("jht.retirement.future", "id", date="3 Juli 2048", age=56) in text
+        assert sentence("jht.channels", "id") in text
+        assert "aplikasi JMO" in text
+
+        await pilot.press("escape")
+        await settle(pilot)
+        assert showing(app) is StatusScreen
+
+    drive(kiosk.app(), scenario, size=TALL)
+
+
+def test_jht_from_a_date_after_dismissal(kiosk: Kiosk) -> None:
+    person = kiosk.people["dismissed"]
+
+    async def scenario(app: KioskApp, pilot: Pilot[Any]) -> None:
+        text = await jht_answer(pilot, person, "en")
+        one_language(text, "en")
+        assert sentence("jht.title", "en") in text
+        assert sentence("jht.outcome.from", "en", date="5 December 2026") in text
+        assert sentence("jht.ground.dismissed", "en") in text
+        assert sentence("jht.outcome.now", "en") not in text
+        # Above Rp 50 million the tax is lower with a tax number: bring it.
+        for document in (Document.DISMISSAL_PROOF, Document.NPWP, Document.EKTP):
+            assert sentence(f"jht.document.{document.value}", "en") in text
+        assert "Rp 52.000.000" in text
+        assert msg("jht.partial.documents").text("en") not in text
+        assert sentence("jht.retirement.future", "en", date="30 November 2039", age=56) in text
+        assert "JMO app" in text
+        assert "claims desk" in text
+
+    drive(kiosk.app(), scenario, size=TALL)
+
+
+def test_jht_partial_now_after_ten_years(kiosk: Kiosk) -> None:
+    person = kiosk.people["arrears"]
+
+    async def scenario(app: KioskApp, pilot: Pilot[Any]) -> None:
+        text = await jht_answer(pilot, person, "en")
+        one_language(text, "en")
+        assert sentence("jht.outcome.not", "en") in text
+        assert sentence("jht.blocker.still_a_member", "en") in text
+        assert sentence("jht.partial.now", "en", years=10) in text
+        assert f"{sentence('jht.partial.share_10', 'en', share=10)} Rp 450.000" in text
+        assert f"{sentence('jht.partial.share_30', 'en', share=30)} Rp 1.350.000" in text
+        assert sentence("jht.partial.documents", "en") in text
+        for document in (Document.STILL_WORKING_LETTER, Document.HOUSING_PAPERS):
+            assert sentence(f"jht.document.{document.value}", "en") in text
+
+    drive(kiosk.app(), scenario, size=TALL)
+
+
+@pytest.mark.parametrize(
+    ("case", "lang", "ground", "since"),
+    [
+        ("retired", "id", Ground.RETIREMENT_AGE, "12 Maret 2026"),
+        ("deceased", "en", Ground.DEATH, "20 September 2026"),
+    ],
+)
+def test_jht_now_at_56_and_for_heirs(
+    kiosk: Kiosk, case: str, lang: Lang, ground: Ground, since: str
+) -> None:
+    person = kiosk.people[case]
+
+    async def scenario(app: KioskApp, pilot: Pilot[Any]) -> None:
+        text = await jht_answer(pilot, person, lang)
+        one_language(text, lang)
+        assert sentence("jht.outcome.now", lang) in text
+        assert sentence(f"jht.ground.{ground.value}", lang) in text
+        assert sentence("jht.since", lang, date=since) in text
+        if ground is Ground.DEATH:
+            for document in (Document.DEATH_CERTIFICATE, Document.HEIR_LETTER):
+                assert sentence(f"jht.document.{document.value}", lang) in text
+            assert "56" not in text
+        else:
+            assert sentence("jht.retirement.past", lang, date=since, age=56) in text
+
+    drive(kiosk.app(), scenario, size=TALL)
+
+
+@pytest.mark.parametrize(
+    ("case", "blocker"),
+    [("data", Blocker.DATA_MISMATCH), ("merged", Blocker.MERGED), ("other", Blocker.ASK_BRANCH)],
+)
+def test_jht_not_eligible_says_why(kiosk: Kiosk, case: str, blocker: Blocker) -> None:
+    person = kiosk.people[case]
+
+    async def scenario(app: KioskApp, pilot: Pilot[Any]) -> None:
+        text = await jht_answer(pilot, person, "id")
+        assert sentence(f"jht.blocker.{blocker.value}", "id") in text
+        assert sentence("jht.outcome.now", "id") not in text
+
+    drive(kiosk.app(), scenario, size=TALL)
+
+
+def test_jht_without_the_programme(kiosk: Kiosk) -> None:
+    person = kiosk.people["inactive"]
+
+    async def scenario(app: KioskApp, pilot: Pilot[Any]) -> None:
+        text = await jht_answer(pilot, person, "id")
+        assert sentence("jht.none", "id") in text
+        assert sentence("jht.channels", "id") not in text
+        await pilot.click("#done")
+        await settle(pilot)
+        assert showing(app) is DoneScreen
+        assert app.session is None
+
+    drive(kiosk.app(), scenario)
+
+
+# 15: several cards -----------------------------------------------------------------
+
+
+def card_outcomes(app: KioskApp) -> list[str]:
+    return [e.outcome for e in app.service.audit.since(None) if e.event == Event.CARD]
+
+
+def test_with_several_cards_the_member_picks_one(kiosk: Kiosk) -> None:
+    person = kiosk.people["job_changer"]
+    cards = [m.card for m in person.member.memberships]
+    scanned: list[list[str]] = []
+
+    async def scenario(app: KioskApp, pilot: Pilot[Any]) -> None:
+        await open_card(app, pilot, person)
+        text = prose(app)
+        assert sentence("ui.card.pick", "id") in text
+        listed = [text.index(f"KPJ {kpj}") for kpj in person.kpjs]
+        assert listed == sorted(listed)
+        assert not app.screen.query(QrCode)
+        assert card_outcomes(app) == []
+        # Only the listed cards have keys.
+        await pilot.press("4")
+        await settle(pilot)
+        assert not app.screen.query(QrCode)
+
+        await pilot.press("2")
+        await settle(pilot)
+        assert app.screen.query(QrCode)
+        assert f"KPJ {person.kpjs[1]}" in shown(app)
+        assert f"KPJ {person.kpjs[0]}" not in shown(app)
+        assert "TIDAK AKTIF" in shown(app)
+        scanned.append(decode_qr(screen_image(app)))
+        assert card_outcomes(app) == ["shown"]
+        # A digit picks nothing while a card is shown.
+        await pilot.press("1")
+        await settle(pilot)
+        assert f"KPJ {person.kpjs[1]}" in shown(app)
+
+        await pilot.press("escape")
+        await settle(pilot)
+        assert showing(app) is CardScreen
+        assert not app.screen.query(QrCode)
+        await pilot.click(list(app.screen.query(".pick"))[2])
+        await settle(pilot)
+        scanned.append(decode_qr(screen_image(app)))
+        assert card_outcomes(app) == ["shown", "shown"]
+
+        await pilot.click("#back")
+        await settle(pilot)
+        assert sentence("ui.card.pick", "id") in shown(app)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert showing(app) is StatusScreen
+
+    drive(kiosk.app(), scenario, size=(100, 30))
+    assert scanned == [[cards[1]], [cards[2]]]

@@ -2,7 +2,8 @@
 
 Which members change and which are sampled is fixed by seed, so that runs
 compare; every pass over the membership file streams it, so a million members
-never sit in memory.
+never sit in memory. A person's rows are adjacent in the file (one per membership),
+so a change picks a person, as the central store's day does.
 """
 
 import random
@@ -18,7 +19,7 @@ from central.serve import make_server
 from devtools.bench.options import BenchLayout, BenchOptions
 from devtools.demo import read_members, write_members
 from kiosk.feed.bundle import BundleKind
-from kiosk.member import MembershipStatus
+from kiosk.member import MembershipStatus, StatusCode
 from kiosk.standing import due_period
 
 SAMPLE_SEED = 20261125
@@ -29,9 +30,12 @@ DELETED_SHARE = 10
 
 @dataclass(frozen=True)
 class Changes:
+    """What changes, by a person's position in the file (a person's rows are adjacent)."""
+
     edited: dict[int, int]
-    """Row position in the file -> which edit it gets."""
+    """Person position -> which edit their first row gets."""
     deleted: frozenset[int]
+    """Persons removed with all their memberships."""
 
 
 class Reservoir:
@@ -102,17 +106,26 @@ def serving(feed: FeedLayout) -> Iterator[str]:
 def _changed_rows(
     rows: Iterable[dict[str, str]], changes: Changes, sample: Reservoir, now: datetime
 ) -> Iterator[dict[str, str]]:
-    for position, row in enumerate(rows):
+    position, nik = -1, None
+    for row in rows:
+        first = row["nik"] != nik
+        if first:
+            position, nik = position + 1, row["nik"]
         if position in changes.deleted:
             continue
-        edit = changes.edited.get(position)
+        edit = changes.edited.get(position) if first else None
         kept = row if edit is None else _edit(row, edit, now)
-        sample.add(kept["nik"])
+        if first:
+            sample.add(kept["nik"])
         yield kept
 
 
 def _edit(row: dict[str, str], edit: int, now: datetime) -> dict[str, str]:
-    """A change the central store makes every day: a balance, a payment, a status."""
+    """A change the central store makes every day: a balance, a payment, a status.
+
+    Each keeps the row valid: a job that ends gets its code and end date, a
+    payment joins the months paid.
+    """
     today = now.date()
     changed = dict(row, updated_at=now.isoformat(timespec="seconds"))
     kind = edit % 3
@@ -122,7 +135,11 @@ def _edit(row: dict[str, str], edit: int, now: datetime) -> dict[str, str]:
     elif kind == 2:
         active = row["status"] == MembershipStatus.AKTIF
         changed["status"] = MembershipStatus.NONAKTIF if active else MembershipStatus.AKTIF
-        changed["status_reason"] = "Mengundurkan diri" if active else ""
+        changed["status_code"] = StatusCode.BERHENTI_BEKERJA if active else ""
+        changed["membership_end"] = today.isoformat() if active else ""
     else:
-        changed["last_paid_period"] = str(due_period(today))
+        due = str(due_period(today))
+        if row["last_paid_period"] < due:  # YYYY-MM text sorts as the months do
+            changed["last_paid_period"] = due
+            changed["paid_periods"] = " ".join(sorted({*row["paid_periods"].split(), due})[-12:])
     return changed

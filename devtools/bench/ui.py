@@ -68,15 +68,18 @@ def ui_figures(layout: DemoLayout, runs: int, say: Say) -> UiFigures:
 
 
 def _write_ui_samples(members_file: Path, samples: Path, runs: int) -> int:
-    """``nik<TAB>mother_name`` lines of members not deleted, a fixed sample; returns their count.
+    """``nik<TAB>mother_name`` lines of persons not deleted, a fixed sample; returns their count.
 
     A seed of its own, so which members these are does not depend on the changes or lookups.
+    A person's rows are adjacent (one per membership): each person is counted once.
     """
     rng = random.Random(SAMPLE_SEED + 2)  # noqa: S311 - a sample of made-up members
     chosen = Reservoir(runs, rng)
+    last = None
     for row in read_members(members_file):
-        if row["deleted"].strip().lower() not in {"true", "1"}:
+        if row["deleted"].strip().lower() not in {"true", "1"} and row["nik"] != last:
             chosen.add(f"{row['nik']}\t{row['mother_name']}")
+            last = row["nik"]
     rng.shuffle(chosen.items)
     samples.write_text("".join(f"{line}\n" for line in chosen.items), encoding="utf-8")
     return chosen.seen

@@ -32,6 +32,19 @@ def m001_initial(db: Database) -> None:
     )
 
 
+@migrations()
+def m002_persons(db: Database) -> None:
+    """Record version 3 (a person with memberships) replaced version 2 (one membership).
+
+    The old records cannot be rewritten here: the kiosk never holds the fields
+    the new record adds. So the cache forgets them and its feed cursor, and
+    the next sync fetches the feed's newest snapshot in the new format; until
+    it does, the kiosk is out of service and says "not synced yet".
+    """
+    db.execute("DELETE FROM members")
+    db.execute("DELETE FROM feed_cursor")
+
+
 def known() -> list[str]:
     """Every migration this code has, applied or not."""
     return [migration.name for migration in migrations.pending(Database(memory=True))]

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from kiosk.errors import CacheCorruptError
 from kiosk.i18n import msg
 from kiosk.keys import Subkeys
-from kiosk.member import Member
+from kiosk.member import Person
 from kiosk.record import RECORD_VERSION, decode_record, encode_body, join_record
 
 INDEX_BYTES = 16
@@ -40,15 +40,15 @@ class RecordSealer:
         """The same, for the ASCII NIK a feed entry carries."""
         return hmac.digest(self._index_key, nik, "sha256")[:INDEX_BYTES]
 
-    def seal(self, index: bytes, member: Member) -> bytes:
-        return self.seal_plain(index, join_record(member.mother_hash, encode_body(member)))
+    def seal(self, index: bytes, person: Person) -> bytes:
+        return self.seal_plain(index, join_record(person.mother_hash, encode_body(person)))
 
     def seal_plain(self, index: bytes, plaintext: bytes) -> bytes:
         """Seal a record already in its stored layout (see ``kiosk.record``)."""
         nonce = os.urandom(NONCE_BYTES)
         return nonce + self._aead.encrypt(nonce, plaintext, self._aad_prefix + index)
 
-    def open(self, index: bytes, sealed: bytes) -> Member:
+    def open(self, index: bytes, sealed: bytes) -> Person:
         return decode_record(self.open_plain(index, sealed))
 
     def open_plain(self, index: bytes, sealed: bytes) -> bytes:

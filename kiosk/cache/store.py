@@ -33,7 +33,7 @@ from kiosk.feed.bundle import Entry
 from kiosk.files import fsync_directory
 from kiosk.i18n import msg
 from kiosk.keys import MasterKey, Subkeys
-from kiosk.member import Member
+from kiosk.member import Person
 from kiosk.record import NO_MOTHER, encode_body, join_record, nik_of
 from kiosk.sizes import sqlite_files
 from kiosk.sqlite import Failure, Failures, database_errors, open_database
@@ -195,14 +195,14 @@ class Cache:
         """The key of the NIK hashes in the audit log (:func:`kiosk.audit.member_tag`)."""
         return self._keys.audit
 
-    def get(self, nik: str) -> Member | None:
+    def get(self, nik: str) -> Person | None:
         """Expects the normalised 16-digit NIK (see ``kiosk.nik``)."""
         index = self._sealer.blind_index(nik)
         with database_errors(self.path, _FAILURES):
             row = self._db.execute("SELECT record FROM members WHERE bidx = ?", [index]).fetchone()
         return None if row is None else self._sealer.open(index, row[0])
 
-    def apply(self, members: Iterable[Member], cursor: FeedCursor | None = None) -> ApplyResult:
+    def apply(self, persons: Iterable[Person], cursor: FeedCursor | None = None) -> ApplyResult:
         """Store and delete members, and move the cursor, in one transaction: all or nothing.
 
         Within the stream the last word on a NIK wins, as in the feed it comes from.
@@ -210,10 +210,10 @@ class Cache:
         seal = self._sealer
         rows = (
             (
-                seal.blind_index(member.nik),
-                None if member.deleted else join_record(member.mother_hash, encode_body(member)),
+                seal.blind_index(person.nik),
+                None if person.deleted else join_record(person.mother_hash, encode_body(person)),
             )
-            for member in members
+            for person in persons
         )
         return self._apply(rows, cursor, replace=False)
 
@@ -279,7 +279,7 @@ class Cache:
         self.checkpoint()
         return ApplyResult(upserted, deleted, total)
 
-    def members(self) -> Iterator[Member]:
+    def persons(self) -> Iterator[Person]:
         """Every record, opened: a damaged one raises :class:`CacheCorruptError`."""
         with database_errors(self.path, _FAILURES):
             for index, sealed in self._db.execute("SELECT bidx, record FROM members"):

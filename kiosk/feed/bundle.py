@@ -34,7 +34,9 @@ from kiosk.i18n import msg
 from kiosk.keys import derive_key
 
 MAGIC = b"BPJSTK-FEED\x00"
-FORMAT = 1
+FORMAT = 2
+"""2: bodies of ``kiosk.record`` version 3 (a person with memberships); a kiosk refuses
+any other, so a feed of the old record is never read as the new one."""
 FRAME_PLAINTEXT = 256 * 1024
 """Entries are gathered into frames of about this size; no entry is split."""
 MAX_FRAME = 64 * 1024 * 1024
