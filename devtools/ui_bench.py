@@ -206,8 +206,9 @@ async def _start_bare() -> float:
 
 
 async def _screen(app: "App[Any]", kind: type[S]) -> S:
-    """The App's current screen once it is a ``kind``: switches land a message later."""
-    await _until(lambda: isinstance(app.screen, kind), kind.__name__)
+    """The App's current screen once it is a ``kind`` and composed: switches land a message
+    later, and its widgets (the entry form a member types into) a step after that."""
+    await _until(lambda: isinstance(app.screen, kind) and app.screen.is_mounted, kind.__name__)
     screen = app.screen
     if not isinstance(screen, kind):
         raise BenchError(f"{kind.__name__} left before it could be used")
