@@ -32,7 +32,7 @@ from kiosk.member import (
     StatusCode,
 )
 from kiosk.nik import InvalidKpjError, InvalidNikError, Nik, parse_kpj, parse_nik
-from kiosk.standing import HISTORY_MONTHS, first_history_period
+from kiosk.standing import HISTORY_MONTHS
 
 COLUMNS: tuple[str, ...] = (
     "nik",
@@ -340,13 +340,21 @@ def _month(text: str) -> Period | None:
     return None
 
 
+OLDEST_PAID_MONTHS = HISTORY_MONTHS + 1
+"""How far before the month of publication ``paid_periods`` may reach: the year a member
+is shown starts 12 or 13 months back, by the day of the month (the 15th is the due day)."""
+
+
 def _paid_periods(
     row: Mapping[str, object], last_paid: Period | None, today: date
 ) -> frozenset[Period]:
     """Space-separated months in CSV, a list of them in JSON Lines, none past the last paid one.
 
-    The months only fill in the year a member is shown, so none may be older
-    than :func:`kiosk.standing.first_history_period`; a month after ``last_paid_period`` (or any
+    The months only fill in the year a member is shown
+    (:func:`kiosk.standing.first_history_period`), so none may be older than
+    :data:`OLDEST_PAID_MONTHS` before the month of publication: one month more
+    than that year ever reaches, so that a file exported before the 15th and
+    published after it is still whole. A month after ``last_paid_period`` (or any
     month without one) would contradict the row's own summary.
     """
     value = row["paid_periods"]
@@ -358,8 +366,8 @@ def _paid_periods(
         raise _error("paid_periods", "paid_periods_form")
     if months and (last_paid is None or max(months) > last_paid):
         raise _error("paid_periods", "paid_periods_after_last")
-    if months and min(months) < first_history_period(today):
-        raise _error("paid_periods", "paid_periods_too_old", months=HISTORY_MONTHS)
+    if months and min(months) < Period.of(today).shifted(-OLDEST_PAID_MONTHS):
+        raise _error("paid_periods", "paid_periods_too_old", months=OLDEST_PAID_MONTHS)
     return months
 
 

@@ -13,6 +13,7 @@ from central.members_file import RowProblem
 from central.persons import PersonGroups, persons_of
 from central.rows import (
     COLUMNS,
+    OLDEST_PAID_MONTHS,
     TEXT_LIMITS,
     InvalidRowError,
     MemberRow,
@@ -257,11 +258,13 @@ def test_paid_months_reach_back_as_far_as_the_year_a_member_is_shown() -> None:
     # a month earlier: a paid month the kiosk shows must be one the record may hold.
     assert first_history_period(date(2026, 1, 1)) == Period(2024, 12)
     assert first_history_period(date(2026, 1, 16)) == Period(2025, 1)
-    oldest = parse(paid_periods="2025-11 2026-10").membership.paid_periods
-    assert min(oldest) == Period(2025, 11)
-    error = refusal(paid_periods="2025-10 2026-10")
+    # One month of slack: a file exported before the 15th stays whole when published after.
+    assert OLDEST_PAID_MONTHS == 13
+    oldest = parse(paid_periods="2025-10 2026-10").membership.paid_periods
+    assert min(oldest) == Period(2025, 10)
+    error = refusal(paid_periods="2025-09 2026-10")
     assert (error.column, error.message.key) == ("paid_periods", "row.paid_periods_too_old")
-    assert error.message.params == {"column": "paid_periods", "months": 12}
+    assert error.message.params == {"column": "paid_periods", "months": 13}
 
 
 def test_no_paid_month_after_the_last_paid_period_nor_without_one() -> None:
@@ -332,7 +335,7 @@ def test_no_paid_month_after_the_last_paid_period_nor_without_one() -> None:
         ("paid_periods", "2026-09 2026-09", "row.paid_periods_duplicate"),
         ("paid_periods", ["2026-10", "2026-10"], "row.paid_periods_duplicate"),
         ("paid_periods", "2026-11", "row.paid_periods_after_last"),
-        ("paid_periods", "2024-10", "row.paid_periods_too_old"),
+        ("paid_periods", "2025-09", "row.paid_periods_too_old"),
         ("jht_balance", "", "row.amount"),
         ("jht_balance", "-5", "row.amount"),
         ("jht_balance", "1.000", "row.amount"),
