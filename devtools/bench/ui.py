@@ -13,11 +13,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from devtools.bench.children import STARTUP_RUNS, child_environ, child_failed, settle
+from devtools.bench.children import STARTUP_RUNS, child_environ, child_failed, settle, warm
 from devtools.bench.feed import SAMPLE_SEED, Reservoir
 from devtools.bench.figures import Spread, UiFigures
 from devtools.bench.options import Say
 from devtools.demo import DemoLayout, read_members
+from kiosk.config import load_config
 
 UI_TERM = "xterm-256color"
 """The UI children's terminal type: ``linux`` would switch the App to the console's look."""
@@ -49,6 +50,7 @@ def ui_figures(layout: DemoLayout, runs: int, say: Say) -> UiFigures:
             for _ in range(STARTUP_RUNS)
         ]
         say(f"UI: {runs:,} members from answer to status screen, then as many bare switches")
+        warm(load_config(layout.config).cache_path)
         flow = _ui_child([*flow_args, str(runs)], environ)
     flow_ms = [float(ms) for ms in flow["flow_ms"]]  # At least one: the child fails otherwise.
     return UiFigures(
