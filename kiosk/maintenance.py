@@ -10,17 +10,21 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kiosk.audit import AuditEvent, Event
 from kiosk.cache import Cache, FeedCursor, IntegrityReport
 from kiosk.config import Config
 from kiosk.errors import CacheMissingError, KioskError
-from kiosk.feed.client import FeedClient, Progress, SyncResult, trusted_expiry
 from kiosk.i18n import Lang, Message
 from kiosk.pin import PIN_SETTING, check_new_pin, hash_pin, pin_matches
 from kiosk.serving import LANG_SETTING, SERVING_SETTING, KioskService, Locked, Readiness
 from kiosk.sizes import sqlite_size
-from kiosk.sync import audited_sync, feed_client, record_failure, sync_cache
+
+if TYPE_CHECKING:
+    # The feed client (TUF, HTTP) loads when staff or the timer first sync, not at start:
+    # it would add a tenth of a second to the wait for the welcome screen.
+    from kiosk.feed.client import FeedClient, Progress, SyncResult
 
 RECENT_EVENTS = 12
 
@@ -71,7 +75,7 @@ class Maintenance:
         self,
         service: KioskService,
         sync_cache: Callable[[], Cache],
-        feed_client: Callable[[], FeedClient],
+        feed_client: "Callable[[], FeedClient]",
         cache_path: Path,
         work_dir: Path,
     ) -> None:
@@ -85,6 +89,8 @@ class Maintenance:
     def from_config(
         cls, config: Config, environ: Mapping[str, str], service: KioskService
     ) -> "Maintenance":
+        from kiosk.sync import feed_client, sync_cache
+
         return cls(
             service,
             lambda: sync_cache(config, environ),
@@ -119,6 +125,8 @@ class Maintenance:
         self.service.audit.record(Event.STAFF_PIN, "set")
 
     def state(self) -> KioskState:
+        from kiosk.feed.client import trusted_expiry
+
         service = self.service
         readiness = service.readiness()
         records = cursor = key_id = None
@@ -149,11 +157,13 @@ class Maintenance:
             problem=problem,
         )
 
-    def sync(self, progress: Progress | None, trigger: str = "staff") -> SyncResult:
+    def sync(self, progress: "Progress | None", trigger: str = "staff") -> "SyncResult":
         """Raises the feed's or the cache's :class:`KioskError`, already audited.
 
         ``trigger``: ``staff`` (sync now) or ``timer`` (the background sync).
         """
+        from kiosk.sync import audited_sync, record_failure
+
         audit = self.service.audit
         try:
             client = self._feed_client()

@@ -5,9 +5,12 @@ level is the kiosk's choice, and any level reads back the same text.
 """
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import qrcode
+if TYPE_CHECKING:
+    # Loaded with the first card, not at start: ``kiosk.layout`` reads this module's sizes
+    # before the welcome screen, and qrcode (with Pillow) is a few tens of milliseconds.
+    import qrcode
 
 QUIET_ZONE = 4
 """Light modules around the code, as the QR standard (ISO/IEC 18004) asks."""
@@ -18,7 +21,6 @@ Version 9 (53 + 8 = 61 modules, 31 rows) would not fit.
 """
 
 Level = Literal["M", "L"]
-_LEVELS = {"M": qrcode.constants.ERROR_CORRECT_M, "L": qrcode.constants.ERROR_CORRECT_L}
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,15 +47,18 @@ class QrMatrix:
         )
 
 
-def _symbol(text: str, level: Level) -> qrcode.QRCode:
+def _symbol(text: str, level: Level) -> "qrcode.QRCode":
     """A symbol sized to the smallest version that holds ``text`` at ``level``."""
-    symbol = qrcode.QRCode(error_correction=_LEVELS[level], border=0)
+    import qrcode
+
+    levels = {"M": qrcode.constants.ERROR_CORRECT_M, "L": qrcode.constants.ERROR_CORRECT_L}
+    symbol = qrcode.QRCode(error_correction=levels[level], border=0)
     symbol.add_data(text)
     symbol.best_fit()
     return symbol
 
 
-def _level_and_version(text: str) -> tuple[Level, qrcode.QRCode]:
+def _level_and_version(text: str) -> tuple[Level, "qrcode.QRCode"]:
     symbol = _symbol(text, "M")
     if symbol.version <= MAX_SCREEN_VERSION:
         return "M", symbol

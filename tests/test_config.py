@@ -27,7 +27,8 @@ from kiosk.config import (
     config_path,
     load_config,
 )
-from kiosk.doctor import Status, check_data
+from kiosk.doctor.findings import Status
+from kiosk.doctor.freshness import check_data
 from kiosk.errors import ConfigError
 from kiosk.guard import Guard
 from kiosk.i18n import Message

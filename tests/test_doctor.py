@@ -26,8 +26,9 @@ import pytest
 from devtools.demo import build_demo
 from kiosk.cache import Cache
 from kiosk.cli import main
-from kiosk.doctor import CHECKS as REPORTED
-from kiosk.doctor import DISK_RESERVE, Status, check_disk
+from kiosk.doctor.findings import Status
+from kiosk.doctor.runner import CHECKS as REPORTED
+from kiosk.doctor.storage import DISK_RESERVE, check_disk
 from kiosk.keys import read_key_file, write_new_key
 from kiosk.layout import largest_qr, screen_for_qr
 from kiosk.qr import MAX_SCREEN_VERSION, symbol_size

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from kiosk.config import Config, FeedSettings
-from kiosk.doctor import Status, check_key
+from kiosk.doctor.findings import Status
+from kiosk.doctor.keys import check_key
 from kiosk.errors import KeyMaterialError
 from kiosk.keys import (
     CREDENTIAL_NAME,

@@ -16,7 +16,6 @@ from kiosk.cli import Invocation, Subparsers, add_command, add_group, print_json
 from kiosk.errors import InvalidInputError, KioskError
 from kiosk.files import atomic_file
 from kiosk.i18n import msg
-from kiosk.serving import KioskService
 
 
 def register(subparsers: Subparsers) -> None:
@@ -46,6 +45,8 @@ def register(subparsers: Subparsers) -> None:
 
 
 def _export(run: Invocation) -> int:
+    from kiosk.serving import KioskService
+
     config = run.config()
     start = None if run.args.since is None else parse_since(run.args.since)
     if not config.state_file.exists():

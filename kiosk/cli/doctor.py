@@ -4,7 +4,7 @@ from pathlib import Path
 
 from kiosk.cli import Invocation, Subparsers, add_command, print_json
 from kiosk.config import config_path
-from kiosk.doctor import Finding, Status, diagnose, measure_terminal
+from kiosk.doctor.findings import Finding, Status
 from kiosk.i18n import Lang, msg
 
 _LABELS = {
@@ -39,6 +39,11 @@ def register(subparsers: Subparsers) -> None:
 
 
 def _doctor(run: Invocation) -> int:
+    # Here, not above: the checks load the feed client and the QR code, which other commands,
+    # a measured ``kiosk sync`` among them, should not pay for at start.
+    from kiosk.doctor.runner import diagnose
+    from kiosk.doctor.terminal import measure_terminal
+
     args = run.args
     findings = diagnose(
         config_path(args.config, run.environ),

@@ -11,9 +11,7 @@ import sys
 from kiosk.cli import Invocation, Subparsers, add_command, add_group, print_json
 from kiosk.errors import InvalidInputError
 from kiosk.i18n import msg
-from kiosk.maintenance import Maintenance
 from kiosk.pin import MAX_PIN, MIN_PIN, check_new_pin
-from kiosk.serving import KioskService
 
 
 def register(subparsers: Subparsers) -> None:
@@ -37,6 +35,9 @@ def register(subparsers: Subparsers) -> None:
 
 
 def _set(run: Invocation) -> int:
+    from kiosk.maintenance import Maintenance
+    from kiosk.serving import KioskService
+
     config = run.config()
     pin = sys.stdin.readline().strip() if run.args.stdin else _typed_twice()
     service = KioskService.from_config(config, run.environ, run.clock)

@@ -7,24 +7,6 @@ where the service and the screens take them (staleness from
 :class:`~kiosk.config.ScreenSettings`, room and QR sizes from
 :mod:`kiosk.layout`), so the doctor cannot pass what the kiosk would refuse.
 :mod:`kiosk.doctor.runner` runs the checks in order; the fixes for core errors
-are in :mod:`kiosk.doctor.fixes`.
+are in :mod:`kiosk.doctor.fixes`. Import from the submodules: this package
+re-exports nothing, so that ``kiosk`` commands other than ``doctor`` load none of it.
 """
-
-from kiosk.doctor.findings import Finding, Status
-from kiosk.doctor.freshness import check_data
-from kiosk.doctor.keys import check_key
-from kiosk.doctor.runner import CHECKS, diagnose
-from kiosk.doctor.storage import DISK_RESERVE, check_disk
-from kiosk.doctor.terminal import measure_terminal
-
-__all__ = [
-    "CHECKS",
-    "DISK_RESERVE",
-    "Finding",
-    "Status",
-    "check_data",
-    "check_disk",
-    "check_key",
-    "diagnose",
-    "measure_terminal",
-]
