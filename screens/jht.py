@@ -27,12 +27,14 @@ from kiosk.claims import (
     Partial,
     Withdrawal,
 )
+from kiosk.clock import local_date
 from kiosk.i18n import Lang, Message, msg
 from kiosk.member import Membership
 from kiosk.standing import format_rupiah
 from screens.base import VerifiedScreen
 from screens.dates import day
 from screens.widgets.buttons import KioskButton
+from screens.widgets.membership import jht_balance, kpj_heading, segment_name
 from screens.widgets.notice import Notice
 
 _OUTCOME_CLASSES = {Outcome.NOW: "-good", Outcome.FROM: "-soon", Outcome.NOT: "-bad"}
@@ -61,17 +63,9 @@ class WithdrawalPanel(Vertical):
 
     def compose(self) -> ComposeResult:
         answer, membership, lang = self._answer, self._membership, self._lang
-        heading = Text.assemble((f"KPJ {membership.kpj}", "bold"), "   ")
-        segment = msg(f"ui.segment.{membership.segment.value}").text(lang)
-        heading.append(membership.employer_name or segment)
-        yield Static(heading, classes="kpj")
-        balance = Text.assemble((msg("ui.status.jht").text(lang) + " ", "bold"))
-        balance.append(format_rupiah(answer.balance))
-        if membership.jht_as_of is not None:
-            balance.append(
-                " " + msg("ui.status.as_of", date=day(membership.jht_as_of, lang)).text(lang)
-            )
-        yield Static(balance)
+        rest = membership.employer_name or segment_name(membership, lang)
+        yield Static(kpj_heading(membership, rest), classes="kpj")
+        yield Static(jht_balance(answer.balance, membership.jht_as_of, lang))
         yield Static(self._outcome(), classes="outcome " + _OUTCOME_CLASSES[answer.outcome])
         yield Static(self._why())
         if answer.partial is not None:
@@ -131,7 +125,7 @@ class JhtScreen(VerifiedScreen):
         standing = self.view.standing
         jht = standing.jht
         lang = self.kiosk.lang
-        today = self.kiosk.service.clock().date()
+        today = local_date(self.kiosk.service.clock)
         memberships = {m.membership.kpj: m.membership for m in standing.memberships}
         with VerticalScroll(id="jht-answer"):
             yield Static(self.t("jht.title"), classes="title-small")

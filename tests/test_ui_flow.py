@@ -297,7 +297,7 @@ def test_inactive_member_sees_why(kiosk: Kiosk) -> None:
         text = shown(app)
         assert "Kepesertaan: TIDAK AKTIF" in text
         assert f"Keterangan: {reason}" in text
-        assert app.screen.query_one(".state").has_class("-bad")
+        assert app.screen.query_one(MembershipPanel).has_class("-inactive")
         assert "Kepesertaan Anda tidak aktif" in text
 
     drive(kiosk.app(), scenario)

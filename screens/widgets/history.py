@@ -5,12 +5,17 @@ drawn reversed), so the row reads the same to a colour-blind member and on the
 Linux console's 16 colours. The console's CP437 font has no check marks: there
 the marks are plain ASCII. A month with nothing on record (before the membership
 began, after it ended, or older than the feed keeps) is a muted dot.
+
+The lines are text for the widget that shows the membership
+(:class:`screens.widgets.membership.MembershipState`): one widget per membership
+keeps the status screen quick to draw. That widget declares :data:`COMPONENT_CLASSES`
+and takes :data:`HISTORY_CSS` into its own styles, so the theme's colours reach each month.
 """
 
-from typing import ClassVar
+from collections.abc import Callable
 
+from rich.style import Style
 from rich.text import Text
-from textual.widgets import Static
 
 from kiosk.i18n import Lang, msg
 from kiosk.standing import Contributions
@@ -23,48 +28,48 @@ _CLASSES: dict[bool | None, str] = {
     False: "history--missing",
     None: "history--unknown",
 }
+_FIRST = "history--first"
 _LEGEND: dict[bool | None, str] = {
     True: "ui.history.paid",
     False: "ui.history.missing",
     None: "ui.history.unknown",
 }
+COMPONENT_CLASSES = frozenset({*_CLASSES.values(), _FIRST})
+HISTORY_CSS = """
+    {widget} > .history--paid {{ color: $success; text-style: bold; }}
+    {widget} > .history--missing {{ color: $error; text-style: bold reverse; }}
+    {widget} > .history--unknown {{ color: $text-muted; }}
+    {widget} > .history--first {{ color: $error; text-style: bold; }}
+"""
+"""The rules for :data:`COMPONENT_CLASSES`, for the widget named ``widget``."""
 
 
-class ContributionHistory(Static):
-    """Two lines: the months with their marks, then the span, a legend and the first gap."""
+def has_history(paid: Contributions) -> bool:
+    """A job that ended before the year the feed keeps has no month to show."""
+    return any(one.paid is not None for one in paid.history)
 
-    DEFAULT_CSS = """
-    ContributionHistory { height: auto; width: 100%; }
-    ContributionHistory > .history--paid { color: $success; text-style: bold; }
-    ContributionHistory > .history--missing { color: $error; text-style: bold reverse; }
-    ContributionHistory > .history--unknown { color: $text-muted; }
-    ContributionHistory > .history--first { color: $error; text-style: bold; }
+
+def history_text(
+    paid: Contributions, lang: Lang, *, console: bool, style: Callable[[str], Style]
+) -> Text:
+    """The months with their marks, then the span and a legend, then the first gap if any.
+
+    ``style`` turns a component class into its style (``Widget.get_component_rich_style``).
     """
-    COMPONENT_CLASSES: ClassVar[set[str]] = {*_CLASSES.values(), "history--first"}
-
-    def __init__(self, paid: Contributions, lang: Lang, *, console: bool) -> None:
-        super().__init__()
-        self._paid = paid
-        self._lang = lang
-        self._marks = CONSOLE_MARKS if console else MARKS
-
-    def render(self) -> Text:
-        """Styled from the component classes, so that the theme's colours reach each month."""
-        lang, history = self._lang, self._paid.history
-        style = self.get_component_rich_style
-        text = Text()
-        for number, one in enumerate(history):
-            if number:
-                text.append(" ")
-            mark = short_month(one.period, lang) + self._marks[one.paid]
-            text.append(mark, style(_CLASSES[one.paid]))
-        first, last = month(history[0].period, lang), month(history[-1].period, lang)
-        text.append("\n" + msg("ui.history.span", first=first, last=last).text(lang))
-        for kind in (True, False, None):
-            if any(one.paid is kind for one in history):
-                text.append(f"  {self._marks[kind]} {msg(_LEGEND[kind]).text(lang)}")
-        missing = self._paid.first_missing
-        if missing is not None:
-            sentence = msg("ui.history.first_missing", month=month(missing, lang)).text(lang)
-            text.append("\n" + sentence, style("history--first"))
-        return text
+    marks = CONSOLE_MARKS if console else MARKS
+    history = paid.history
+    text = Text()
+    for number, one in enumerate(history):
+        if number:
+            text.append(" ")
+        text.append(short_month(one.period, lang) + marks[one.paid], style(_CLASSES[one.paid]))
+    first, last = month(history[0].period, lang), month(history[-1].period, lang)
+    text.append("\n" + msg("ui.history.span", first=first, last=last).text(lang))
+    for kind in (True, False, None):
+        if any(one.paid is kind for one in history):
+            text.append(f"  {marks[kind]} {msg(_LEGEND[kind]).text(lang)}")
+    missing = paid.first_missing
+    if missing is not None:
+        sentence = msg("ui.history.first_missing", month=month(missing, lang)).text(lang)
+        text.append("\n" + sentence, style(_FIRST))
+    return text

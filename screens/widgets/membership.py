@@ -5,19 +5,42 @@ employer's name comes from the feed: it is drawn as plain text, never markup.
 """
 
 from collections.abc import Sequence
+from datetime import date
+from typing import ClassVar
 
+from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
 from kiosk.i18n import Lang, msg
+from kiosk.member import Membership
 from kiosk.standing import MembershipStanding, format_rupiah, program_name
 from screens.dates import day, month
-from screens.widgets.history import ContributionHistory
+from screens.widgets.history import COMPONENT_CLASSES, HISTORY_CSS, has_history, history_text
+
+
+def kpj_heading(membership: Membership, rest: str) -> Text:
+    """``KPJ 12345678901   rest``: the line that heads a membership wherever one is shown."""
+    return Text.assemble((f"KPJ {membership.kpj}", "bold"), "   ", rest)
+
+
+def segment_name(membership: Membership, lang: Lang) -> str:
+    return msg(f"ui.segment.{membership.segment.value}").text(lang)
+
+
+def jht_balance(balance: int, as_of: date | None, lang: Lang) -> Text:
+    """``JHT balance: Rp 4.500.000 (as of 31 October 2026)``."""
+    text = Text.assemble((msg("ui.status.jht").text(lang) + " ", "bold"), format_rupiah(balance))
+    if as_of is not None:
+        text.append(" " + msg("ui.status.as_of", date=day(as_of, lang)).text(lang))
+    return text
 
 
 class MembershipPanel(Vertical):
+    """Classed ``-active`` or ``-inactive``, for the screen and its tests to tell them apart."""
+
     DEFAULT_CSS = """
     MembershipPanel {
         height: auto;
@@ -25,8 +48,6 @@ class MembershipPanel(Vertical):
     }
     MembershipPanel > Static { padding: 0 1; }
     MembershipPanel > .kpj { background: $panel; }
-    MembershipPanel > .state.-good, MembershipPanel > .paid.-good { color: $success; }
-    MembershipPanel > .state.-bad, MembershipPanel > .paid.-bad { color: $error; text-style: bold; }
     MembershipPanel > .programs { margin-top: 1; }
     MembershipPanel > .advice { margin: 1 0 0 1; }
     """
@@ -40,7 +61,7 @@ class MembershipPanel(Vertical):
         console: bool,
     ) -> None:
         """``advice``: the sentences to show here (the screen leaves out ones already shown)."""
-        super().__init__()
+        super().__init__(classes="-active" if standing.active else "-inactive")
         self.standing = standing
         self._lang = lang
         self._advice = advice
@@ -49,18 +70,51 @@ class MembershipPanel(Vertical):
     def compose(self) -> ComposeResult:
         standing, lang = self.standing, self._lang
         membership = standing.membership
-        heading = Text.assemble((f"KPJ {membership.kpj}", "bold"), "   ")
-        heading.append(msg(f"ui.segment.{membership.segment.value}").text(lang))
-        yield Static(heading, classes="kpj")
-        yield Static(self._details(), classes="details")
-        yield self._state()
-        yield self._paid()
-        # A job that ended before the year the feed keeps has no month to show.
-        if any(one.paid is not None for one in standing.contributions.history):
-            yield ContributionHistory(standing.contributions, lang, console=self._linux_console)
+        yield Static(kpj_heading(membership, segment_name(membership, lang)), classes="kpj")
+        yield MembershipState(standing, lang, console=self._linux_console)
         yield Static(self._programs(), classes="programs")
         for sentence in self._advice:
             yield Static(Text(sentence), classes="advice")
+
+    def _programs(self) -> Text:
+        standing, lang = self.standing, self._lang
+        text = Text.assemble((msg("ui.status.programs").text(lang) + " ", "bold"))
+        names = [f"{program_name(p).text(lang)} ({p.value})" for p in standing.programs]
+        text.append(", ".join(names) if names else msg("ui.status.no_programs").text(lang))
+        if standing.jht_balance is not None:
+            balance = jht_balance(standing.jht_balance, standing.membership.jht_as_of, lang)
+            text.append("\n").append_text(balance)
+        return text
+
+
+class MembershipState(Static):
+    """Employer and dates, active or not and why, paid or not, and the year month by month.
+
+    One widget, its lines styled from component classes, where there were five:
+    a member waits for the status screen's layout, and ``kiosk bench`` measures that wait.
+    """
+
+    DEFAULT_CSS = """
+    MembershipState > .state--good { color: $success; }
+    MembershipState > .state--bad { color: $error; text-style: bold; }
+    """ + HISTORY_CSS.format(widget="MembershipState")
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"state--good", "state--bad", *COMPONENT_CLASSES}
+
+    def __init__(self, standing: MembershipStanding, lang: Lang, *, console: bool) -> None:
+        super().__init__()
+        self.standing = standing
+        self._lang = lang
+        self._linux_console = console
+
+    def render(self) -> Text:
+        """Styled here, not when built: the theme's styles reach a widget once it is mounted."""
+        paid = self.standing.contributions
+        text = Text("\n").join([self._details(), self._state(), self._paid()])
+        if has_history(paid):
+            style = self.get_component_rich_style
+            history = history_text(paid, self._lang, console=self._linux_console, style=style)
+            text.append("\n").append_text(history)
+        return text
 
     def _details(self) -> Text:
         membership, lang = self.standing.membership, self._lang
@@ -77,15 +131,15 @@ class MembershipPanel(Vertical):
             text.append(msg("ui.status.period", start=start, end=end).text(lang))
         return text
 
-    def _state(self) -> Static:
+    def _state(self) -> Text:
         standing, lang = self.standing, self._lang
         key = "ui.status.active" if standing.active else "ui.status.inactive"
-        text = Text(msg(key).text(lang))
+        text = Text(msg(key).text(lang), self._good_or_bad(standing.active))
         if standing.reason is not None:
             text.append(f"\n{msg('ui.status.reason').text(lang)} {standing.reason.text(lang)}")
-        return Static(text, classes="state " + ("-good" if standing.active else "-bad"))
+        return text
 
-    def _paid(self) -> Static:
+    def _paid(self) -> Text:
         paid, lang = self.standing.contributions, self._lang
         if paid.up_to_date and paid.last_paid is not None:
             line = msg("ui.status.paid", month=month(paid.last_paid, lang))
@@ -94,17 +148,7 @@ class MembershipPanel(Vertical):
             line = msg("ui.status.unpaid_since", month=since, count=paid.missing_months)
         else:
             line = msg("ui.status.never_paid")
-        return Static(line.text(lang), classes="paid " + ("-good" if paid.up_to_date else "-bad"))
+        return Text(line.text(lang), self._good_or_bad(paid.up_to_date))
 
-    def _programs(self) -> Text:
-        standing, lang = self.standing, self._lang
-        text = Text.assemble((msg("ui.status.programs").text(lang) + " ", "bold"))
-        names = [f"{program_name(p).text(lang)} ({p.value})" for p in standing.programs]
-        text.append(", ".join(names) if names else msg("ui.status.no_programs").text(lang))
-        if standing.jht_balance is not None:
-            text.append("\n" + msg("ui.status.jht").text(lang) + " ", style="bold")
-            text.append(format_rupiah(standing.jht_balance))
-            as_of = standing.membership.jht_as_of
-            if as_of is not None:
-                text.append(" " + msg("ui.status.as_of", date=day(as_of, lang)).text(lang))
-        return text
+    def _good_or_bad(self, good: bool) -> Style:
+        return self.get_component_rich_style("state--good" if good else "state--bad")
