@@ -19,7 +19,15 @@ def system_clock() -> datetime:
 
 def local_date(clock: Clock) -> date:
     """Today in the kiosk's own time zone: a NIK's birth date is a local date."""
-    return clock().astimezone().date()
+    return local_day(clock())
+
+
+def local_day(moment: datetime) -> date:
+    """The kiosk's calendar day at ``moment``: at 00:30 WIB it is already the next UTC day's.
+
+    Birth dates, months paid and waiting periods are all local dates.
+    """
+    return moment.astimezone().date()
 
 
 def format_utc(moment: datetime) -> str:

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from kiosk.audit import Audit, Event, member_tag
 from kiosk.cache import Cache
 from kiosk.card import CardCheck, CardVerdict, load_card_public_key, verify_card
-from kiosk.clock import Clock, format_utc
+from kiosk.clock import Clock, format_utc, local_day
 from kiosk.config import Config, ScreenSettings
 from kiosk.errors import KioskError
 from kiosk.feed.trust import CARD_KEY_FILE
@@ -211,7 +211,7 @@ class KioskService:
         if (until := self.guard.invalid_wait(now)) is not None:
             return Wait(until)
         try:
-            nik = parse_nik(text, now.date())
+            nik = parse_nik(text, local_day(now))
         except InvalidNikError as error:
             self.audit.record(Event.NIK_INVALID, error.problem.value)
             return Invalid(error.message, self.guard.invalid_wait(now))
@@ -249,7 +249,7 @@ class KioskService:
             return Refused(self.guard.attempts_left(lock, tag, now))
         self.audit.record(Event.VERIFY, "success", member=tag)
         return MemberView(
-            standing=evaluate(member, now.date(), mask),
+            standing=evaluate(member, local_day(now), mask),
             name=member.name,
             cards=tuple(_card(m, card_key, now) for m in member.memberships),
             tag=tag,
