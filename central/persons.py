@@ -53,6 +53,9 @@ class PersonGroups:
         self._digest = digest_mother
         self._today = today
         self._rows: dict[str, _Rows] = {}
+        self._owners: dict[str, str] = {}
+        """KPJ -> the NIK of its kept row: a KPJ belongs to one person. Both strings are
+        the ones the persons hold already, so a million KPJs cost only the dict's slots."""
         self.held: set[str] = set()
         """NIKs of the persons with a bad row."""
 
@@ -75,6 +78,12 @@ class PersonGroups:
         rows.updated_at = max(rows.updated_at, parsed.updated_at)
         if parsed.deleted:
             return None
+        owner = self._owners.setdefault(kpj, nik)
+        if owner != nik:
+            # Which of the two is right only the central store can say: neither is published.
+            self.held.update((nik, owner))
+            first = self._rows[owner].lines[kpj]
+            return RowProblem(line, "kpj", msg("row.kpj_elsewhere", column="kpj", first=first))
         if rows.person is None:
             rows.person, rows.person_line = parsed.person, line
         elif differing := _differing(rows.person, parsed.person):

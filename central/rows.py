@@ -186,7 +186,7 @@ def parse_row(
         membership_start=start,
         membership_end=end,
         last_paid_period=last_paid,
-        paid_periods=_paid_periods(row, last_paid, today),
+        paid_periods=_paid_periods(row, last_paid, start, today),
         jht_balance=_amount(row, "jht_balance"),
         jht_as_of=_date(row, "jht_as_of"),
     )
@@ -346,7 +346,7 @@ is shown starts 12 or 13 months back, by the day of the month (the 15th is the d
 
 
 def _paid_periods(
-    row: Mapping[str, object], last_paid: Period | None, today: date
+    row: Mapping[str, object], last_paid: Period | None, start: date, today: date
 ) -> frozenset[Period]:
     """Space-separated months in CSV, a list of them in JSON Lines, none past the last paid one.
 
@@ -355,7 +355,8 @@ def _paid_periods(
     :data:`OLDEST_PAID_MONTHS` before the month of publication: one month more
     than that year ever reaches, so that a file exported before the 15th and
     published after it is still whole. A month after ``last_paid_period`` (or any
-    month without one) would contradict the row's own summary.
+    month without one) would contradict the row's own summary, and a month before
+    ``membership_start`` its own dates.
     """
     value = row["paid_periods"]
     if isinstance(value, str):
@@ -366,6 +367,8 @@ def _paid_periods(
         raise _error("paid_periods", "paid_periods_form")
     if months and (last_paid is None or max(months) > last_paid):
         raise _error("paid_periods", "paid_periods_after_last")
+    if months and min(months) < Period.of(start):
+        raise _error("paid_periods", "paid_periods_before_start")
     if months and min(months) < Period.of(today).shifted(-OLDEST_PAID_MONTHS):
         raise _error("paid_periods", "paid_periods_too_old", months=OLDEST_PAID_MONTHS)
     return months

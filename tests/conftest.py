@@ -5,6 +5,7 @@ import secrets
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from devtools.synthetic import synthetic_rows
 from kiosk import pin
 from kiosk.cache import Cache
 from kiosk.keys import MasterKey
-from kiosk.member import Person
+from kiosk.member import Membership, MembershipStatus, Period, Person, Program, Segment, StatusCode
 from kiosk.pin import ScryptCost
 
 SHIFT_VARIABLE = "KIOSK_CLOCK_SHIFT_SECONDS"
@@ -36,6 +37,28 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 TODAY = date(2026, 11, 24)
 CURSOR_TIME = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
+
+
+def a_membership(code: StatusCode | None = None, **changes: object) -> Membership:
+    """A wage earner's KPJ since 2015, paid for the year up to October 2026: active, unless
+    ``code`` says why not; ``changes`` replace any field."""
+    base = Membership(
+        kpj="12345678901",
+        segment=Segment.PU,
+        employer_name="PT Sinar Abadi Tekstil",
+        npp="12345678",
+        status=MembershipStatus.AKTIF if code is None else MembershipStatus.NONAKTIF,
+        status_code=code,
+        programs=frozenset({Program.JKK, Program.JKM, Program.JHT, Program.JP}),
+        membership_start=date(2015, 2, 1),
+        membership_end=None,
+        last_paid_period=Period(2026, 10),
+        paid_periods=frozenset(Period(2026, month) for month in range(1, 11))
+        | {Period(2025, 11), Period(2025, 12)},
+        jht_balance=12_345_678,
+        jht_as_of=date(2026, 11, 1),
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
 
 
 def new_key() -> MasterKey:

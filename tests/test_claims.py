@@ -16,30 +16,17 @@ from kiosk.claims import (
     months_after,
     withdrawal,
 )
-from kiosk.member import Membership, MembershipStatus, Period, Program, Segment, StatusCode
+from kiosk.member import Membership, MembershipStatus, Program, Segment, StatusCode
+from tests.conftest import TODAY, a_membership
 
 BORN = date(1990, 1, 5)
 RETIREMENT = date(2046, 1, 5)
-TODAY = date(2026, 11, 24)
 
 
 def membership(code: StatusCode | None = None, **changes: object) -> Membership:
-    base = Membership(
-        kpj="12345678901",
-        segment=Segment.PU,
-        employer_name="PT Sinar Abadi Tekstil",
-        npp="12345678",
-        status=MembershipStatus.AKTIF if code is None else MembershipStatus.NONAKTIF,
-        status_code=code,
-        programs=frozenset({Program.JKK, Program.JKM, Program.JHT, Program.JP}),
-        membership_start=date(2012, 3, 1),
-        membership_end=None,
-        last_paid_period=Period(2026, 10),
-        paid_periods=frozenset(Period(2026, month) for month in range(1, 11)),
-        jht_balance=12_000_000,
-        jht_as_of=date(2026, 11, 1),
-    )
-    return replace(base, **changes)  # type: ignore[arg-type]
+    """Since 2012, so past ten years on :data:`TODAY`, with a round balance for the parts."""
+    start: dict[str, object] = {"membership_start": date(2012, 3, 1), "jht_balance": 12_000_000}
+    return a_membership(code, **(start | changes))
 
 
 def answer_for(member: Membership, today: date = TODAY, born: date = BORN) -> Outcome:

@@ -15,7 +15,8 @@ SOURCES = sorted(
     for room in ("kiosk", "screens", "central", "devtools")
     for path in (ROOT / room).rglob("*.py")
 )
-LITERAL_KEY = re.compile(r"""msg\(\s*["']([a-z0-9_.]+)["']""")
+LITERAL_KEY = re.compile(r"""(?:\bmsg|\.t)\(\s*["']([a-z0-9_.]+)["']""")
+"""``msg("key", ...)``, and a screen's ``self.t("key", ...)``, which passes it on."""
 ANY_KEY_TEXT = re.compile(r"""["']([a-z0-9_]+(?:\.[a-z0-9_{}.]+)+)["']""")
 
 
@@ -69,6 +70,13 @@ def test_unknown_key_fails_loudly() -> None:
         Message("no.such.key").text("en")
 
 
+def _says(func: ast.expr) -> bool:
+    """``msg(...)``, or a screen's or the App's ``t(...)`` that hands its arguments to it."""
+    if isinstance(func, ast.Name):
+        return func.id == "msg"
+    return isinstance(func, ast.Attribute) and func.attr == "t"
+
+
 def test_every_call_passes_exactly_the_parameters_its_sentence_names() -> None:
     """A missing one is a KeyError when the sentence is shown: a traceback instead of help."""
     checked = 0
@@ -77,8 +85,7 @@ def test_every_call_passes_exactly_the_parameters_its_sentence_names() -> None:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not (
                 isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Name)
-                and node.func.id == "msg"
+                and _says(node.func)
                 and node.args
                 and isinstance(node.args[0], ast.Constant)
                 and isinstance(node.args[0].value, str)

@@ -21,8 +21,7 @@ from kiosk.nik import (
     parse_nik,
 )
 from kiosk.regions import Level, Region, load_regions
-
-TODAY = date(2026, 11, 24)
+from tests.conftest import TODAY
 
 # 32 Jawa Barat, 3201 Kabupaten Bogor, 320101 Cibinong.
 BOGOR_MAN = "3201011708900001"  # 17 Aug 1990, serial 0001

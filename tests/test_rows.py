@@ -35,8 +35,8 @@ from kiosk.member import (
 )
 from kiosk.qr import MAX_SCREEN_VERSION, encode_qr
 from kiosk.standing import HISTORY_MONTHS, first_history_period
+from tests.conftest import TODAY
 
-TODAY = date(2026, 11, 24)
 WIB = timezone(timedelta(hours=7))
 KEY = b"k" * 32
 NIK = "3171014501900001"
@@ -518,9 +518,39 @@ def test_the_same_nik_and_kpj_twice_is_named_with_both_lines() -> None:
     assert [person.nik for person in groups.persons()] == [OTHER_NIK]
 
 
-def test_the_same_kpj_of_another_person_is_not_a_duplicate() -> None:
-    _, problems = group(valid_row(), valid_row(**{**OTHER, "kpj": "12345678901"}))
+def test_a_month_paid_before_the_membership_began_is_refused() -> None:
+    """The month the membership began may be paid for; the one before cannot have been."""
+    joined = {"membership_start": "2026-03-10", "last_paid_period": "2026-10"}
+    row = valid_row(**joined, paid_periods="2026-03 2026-04")
+    assert parse_row(row, digest, TODAY).membership.paid_periods == {
+        Period(2026, 3),
+        Period(2026, 4),
+    }
+    with pytest.raises(InvalidRowError) as caught:
+        parse_row(valid_row(**joined, paid_periods="2026-02 2026-03"), digest, TODAY)
+    error = caught.value
+    assert (error.column, error.message.key) == ("paid_periods", "row.paid_periods_before_start")
+
+
+def test_the_same_kpj_under_another_nik_holds_both_persons() -> None:
+    """A KPJ is one person's: which NIK is right only the central store can say."""
+    third = {**OTHER, "nik": "3171010101900003", "kpj": "22222222222"}
+    groups, problems = group(
+        valid_row(), valid_row(**third), valid_row(**{**OTHER, "kpj": "12345678901"})
+    )
+    assert [(p.line, p.column, p.message.key, p.message.params) for p in problems] == [
+        (4, "kpj", "row.kpj_elsewhere", {"column": "kpj", "first": 2}),
+    ]
+    assert "line 2" in problems[0].message.text("en")
+    assert groups.held == {NIK, OTHER_NIK}
+    assert [person.nik for person in groups.persons()] == [third["nik"]]
+
+
+def test_a_kpj_moved_to_the_right_nik_is_deleted_under_the_wrong_one() -> None:
+    moved = {**OTHER, "kpj": "12345678901"}
+    groups, problems = group(valid_row(deleted="true"), valid_row(**moved))
     assert problems == []
+    assert [(p.nik, p.deleted) for p in groups.persons()] == [(NIK, True), (OTHER_NIK, False)]
 
 
 def test_a_deleted_row_removes_one_membership_and_the_last_one_the_person() -> None:

@@ -10,7 +10,6 @@ from kiosk.i18n import LANGS
 from kiosk.member import (
     DataFlag,
     Membership,
-    MembershipStatus,
     Period,
     Person,
     Program,
@@ -31,31 +30,14 @@ from kiosk.standing import (
     standing,
     status_reason,
 )
+from tests.conftest import TODAY, a_membership
 
-TODAY = date(2026, 11, 24)
 WIB = timezone(timedelta(hours=7))
 NIK = "3171014501900001"
 """Gambir, Jakarta Pusat; a woman born on 5 January 1990."""
 
 
-def member(code: StatusCode | None = None, **changes: object) -> Membership:
-    base = Membership(
-        kpj="12345678901",
-        segment=Segment.PU,
-        employer_name="PT Sinar Abadi Tekstil",
-        npp="12345678",
-        status=MembershipStatus.AKTIF if code is None else MembershipStatus.NONAKTIF,
-        status_code=code,
-        programs=frozenset({Program.JKK, Program.JKM, Program.JHT, Program.JP}),
-        membership_start=date(2015, 2, 1),
-        membership_end=None,
-        last_paid_period=Period(2026, 10),
-        paid_periods=frozenset(Period(2026, month) for month in range(1, 11))
-        | {Period(2025, 11), Period(2025, 12)},
-        jht_balance=12_345_678,
-        jht_as_of=date(2026, 11, 1),
-    )
-    return replace(base, **changes)  # type: ignore[arg-type]
+member = a_membership
 
 
 def person(*memberships: Membership, **changes: object) -> Person:

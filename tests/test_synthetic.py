@@ -2,7 +2,7 @@
 
 import hmac
 from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from itertools import groupby, pairwise
 from operator import itemgetter
 
@@ -23,8 +23,8 @@ from kiosk.member import (
     StatusCode,
 )
 from kiosk.standing import contributions, first_history_period
+from tests.conftest import TODAY
 
-TODAY = date(2026, 11, 24)
 SEED = 175
 COUNT = 5000
 JKK_JKM = frozenset({Program.JKK, Program.JKM})
