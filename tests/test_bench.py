@@ -6,15 +6,20 @@ child processes (``python -m devtools.ui_bench``), a few runs only, to keep this
 """
 
 import json
+from datetime import UTC, datetime, time
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from central.rows import parse_row
 from devtools.bench import BenchLayout
-from devtools.demo import read_members
+from devtools.bench.feed import edited_row
+from devtools.demo import DEMO_SEED, read_members
+from devtools.synthetic import synthetic_rows
 from kiosk.cli import main
+from tests.conftest import TODAY
 
 MEMBERS = 1500
 CHANGES = 150
@@ -146,3 +151,16 @@ def test_bench_refuses_counts_it_cannot_run(
     assert code == 2
     assert "Invalid counts" in capsys.readouterr().err
     assert not (tmp_path / "b").exists()
+
+
+@pytest.mark.parametrize(("began", "paid"), [("2026-11-02", False), ("2026-10-31", True)])
+def test_a_payment_edit_pays_no_month_before_the_membership_began(began: str, paid: bool) -> None:
+    """On 24 November October is due: a membership begun in November has nothing to pay yet."""
+    row = next(synthetic_rows(1, seed=DEMO_SEED, today=TODAY))
+    row |= {"membership_start": began, "last_paid_period": "", "paid_periods": ""}
+    row |= {"status": "AKTIF", "status_code": "", "membership_end": ""}
+    changed = edited_row(row, 1, datetime.combine(TODAY, time(9), tzinfo=UTC))
+    assert (changed["paid_periods"] == "2026-10") is paid
+    months = {"2026-10"} if paid else set()
+    parsed = parse_row(changed, lambda name: bytes(32), TODAY).membership
+    assert {str(month) for month in parsed.paid_periods} == months

@@ -114,17 +114,17 @@ def _changed_rows(
         if position in changes.deleted:
             continue
         edit = changes.edited.get(position) if first else None
-        kept = row if edit is None else _edit(row, edit, now)
+        kept = row if edit is None else edited_row(row, edit, now)
         if first:
             sample.add(kept["nik"])
         yield kept
 
 
-def _edit(row: dict[str, str], edit: int, now: datetime) -> dict[str, str]:
+def edited_row(row: dict[str, str], edit: int, now: datetime) -> dict[str, str]:
     """A change the central store makes every day: a balance, a payment, a status.
 
     Each keeps the row valid: a job that ends gets its code and end date, a
-    payment joins the months paid.
+    payment joins the months paid (none before the month the membership began).
     """
     today = now.date()
     changed = dict(row, updated_at=now.isoformat(timespec="seconds"))
@@ -139,7 +139,8 @@ def _edit(row: dict[str, str], edit: int, now: datetime) -> dict[str, str]:
         changed["membership_end"] = today.isoformat() if active else ""
     else:
         due = str(due_period(today))
-        if row["last_paid_period"] < due:  # YYYY-MM text sorts as the months do
+        began = row["membership_start"][:7]
+        if row["last_paid_period"] < due and began <= due:  # YYYY-MM text sorts as months do
             changed["last_paid_period"] = due
             changed["paid_periods"] = " ".join(sorted({*row["paid_periods"].split(), due})[-12:])
     return changed
