@@ -55,7 +55,8 @@ class PersonGroups:
         self._rows: dict[str, _Rows] = {}
         self._owners: dict[str, str] = {}
         """KPJ -> the NIK of its kept row: a KPJ belongs to one person. Both strings are
-        the ones the persons hold already, so a million KPJs cost only the dict's slots."""
+        the ones the persons hold already (the KPJ's membership, the NIK's first row), so a
+        million KPJs cost only the dict's slots."""
         self.held: set[str] = set()
         """NIKs of the persons with a bad row."""
 
@@ -78,7 +79,7 @@ class PersonGroups:
         rows.updated_at = max(rows.updated_at, parsed.updated_at)
         if parsed.deleted:
             return None
-        owner = self._owners.setdefault(kpj, nik)
+        owner = self._owners.setdefault(kpj, rows.first.nik)
         if owner != nik:
             # Which of the two is right only the central store can say: neither is published.
             self.held.update((nik, owner))
