@@ -162,6 +162,22 @@ class KioskApp(App[int], inherit_bindings=False):
         self.session = Session(lang=lang)
         self.note_input()
 
+    async def show_status(self) -> None:
+        """The verified member's status, on the screen kept for their language.
+
+        Refilled before it is shown, so that the first paint is already theirs.
+        """
+        from screens.status import StatusScreen
+
+        name = f"status-{self.lang}"
+        if self.is_screen_installed(name):
+            screen = self.get_screen(name, StatusScreen)
+            await screen.refill()
+        else:
+            screen = StatusScreen()
+            self.install_screen(screen, name)
+        self.switch_screen(screen)
+
     def wipe(self, then: Screen[Any] | None = None) -> None:
         """Forget the member and show ``then`` (the welcome screen): nothing of them stays."""
         from screens.welcome import WelcomeScreen

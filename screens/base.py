@@ -111,6 +111,17 @@ class MemberScreen(KioskScreen):
     def actions(self) -> Iterable[Widget]:
         return ()
 
+    def refresh_data_date(self) -> None:
+        """For a screen kept between members: a sync may have come in meanwhile.
+
+        Only a change is drawn: updating the line lays out the whole screen again.
+        """
+        shown = self.query_one("#data-date", Static)
+        text = self._data_date()
+        if str(shown.content) != text:
+            shown.update(text)
+        shown.set_class(self._stale(), "-stale")
+
     def _data_date(self) -> str:
         moment = self.kiosk.data_time()
         if moment is None:

@@ -156,14 +156,12 @@ class CardScreen(VerifiedScreen):
             self.fits = self._qr_fits(self.card)
 
     @on(Button.Pressed, "#back")
-    def action_back(self) -> None:
+    async def action_back(self) -> None:
         """From a card back to the choice when there was one, else to the status."""
-        from screens.status import StatusScreen
-
         if self.picked is not None and len(self.view.cards) > 1:
             self.picked = None
             return
-        self.kiosk.switch_screen(StatusScreen())
+        await self.kiosk.show_status()
 
     @on(Button.Pressed, "#done")
     def action_done(self) -> None:

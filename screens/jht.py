@@ -152,10 +152,8 @@ class JhtScreen(VerifiedScreen):
         yield KioskButton(self.t("ui.done"), id="done")
 
     @on(Button.Pressed, "#back")
-    def action_back(self) -> None:
-        from screens.status import StatusScreen
-
-        self.kiosk.switch_screen(StatusScreen())
+    async def action_back(self) -> None:
+        await self.kiosk.show_status()
 
     @on(Button.Pressed, "#done")
     def action_done(self) -> None:

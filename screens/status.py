@@ -4,6 +4,11 @@ paid, month by month? covered? how much JHT? what now?
 A job changer may hold three KPJs: they are listed current first in a container
 that scrolls by touch, mouse or the arrow and page keys, and what concerns the
 person as a whole (data to correct, balances to merge) comes before them all.
+
+The screen is built once per language and kept (:meth:`KioskApp.show_status`):
+composing its bar and buttons afresh was most of a member's wait for it
+(``kiosk bench``). Only the member's part is mounted for each member, before
+the screen is shown, and it is removed as soon as the screen leaves the stack.
 """
 
 from collections.abc import Iterable
@@ -30,23 +35,40 @@ class StatusScreen(VerifiedScreen):
     ]
 
     def body(self) -> Iterable[Widget]:
+        with VerticalScroll(id="status"):
+            yield from self._member()
+
+    async def refill(self) -> None:
+        """The member of the session now, in place of the last one; the data's date anew."""
+        box = self.query_one("#status", VerticalScroll)
+        await box.remove_children()
+        await box.mount_all(self._member())
+        self.refresh_data_date()
+
+    async def on_screen_suspend(self) -> None:
+        """Under Help or the idle countdown the member stays; once off the stack, nothing does."""
+        if self not in self.kiosk.screen_stack:
+            box = self.query_one("#status", VerticalScroll)
+            await box.remove_children()
+            box.scroll_home(animate=False)
+
+    def _member(self) -> Iterable[Widget]:
         view = self.view
         standing = view.standing
         lang = self.kiosk.lang
-        with VerticalScroll(id="status"):
-            who = Text.assemble((view.name, "bold"), f"   NIK {standing.masked_nik}")
-            yield Static(who, id="who")
-            for notice in standing.notices:
-                yield Notice(notice.text(lang))
-            if len(standing.memberships) > 1:
-                yield Static(self.t("ui.status.count", count=len(standing.memberships)), id="count")
-            shown: set[str] = set()
-            for membership in standing.memberships:
-                # The call centre and the branch once, under the first membership that needs them.
-                advice = [a.text(lang) for a in membership.advice if a.text(lang) not in shown]
-                shown.update(advice)
-                yield MembershipPanel(membership, lang, advice, console=self.kiosk.linux_console)
-            yield Static(self.t("ui.status.updated", when=format_time(standing.updated_at)))
+        who = Text.assemble((view.name, "bold"), f"   NIK {standing.masked_nik}")
+        yield Static(who, id="who")
+        for notice in standing.notices:
+            yield Notice(notice.text(lang))
+        if len(standing.memberships) > 1:
+            yield Static(self.t("ui.status.count", count=len(standing.memberships)), id="count")
+        shown: set[str] = set()
+        for membership in standing.memberships:
+            # The call centre and the branch once, under the first membership that needs them.
+            advice = [a.text(lang) for a in membership.advice if a.text(lang) not in shown]
+            shown.update(advice)
+            yield MembershipPanel(membership, lang, advice, console=self.kiosk.linux_console)
+        yield Static(self.t("ui.status.updated", when=format_time(standing.updated_at)))
 
     def actions(self) -> Iterable[Widget]:
         yield KioskButton(self.t("ui.status.card"), id="card", variant="primary")

@@ -61,11 +61,9 @@ class VerifyScreen(EntryScreen):
         self.ask(verify, self.checked, "an answer could not be checked")
 
     def checked(self, verdict: Verdict) -> None:
-        from screens.status import StatusScreen
-
         if isinstance(verdict, MemberView):
             self.session.view = verdict
-            self.kiosk.switch_screen(StatusScreen())
+            self.kiosk.call_later(self.kiosk.show_status)
             return
         self.form.value = ""
         if isinstance(verdict, Refused):

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from textual import events
 from textual.app import App
 from textual.command import CommandPalette
+from textual.containers import VerticalScroll
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Static
@@ -113,7 +114,7 @@ def shown(app: KioskApp) -> str:
     return flat(screen_text(app))
 
 
-FRAMES = str.maketrans("█║", "  ")
+FRAMES = str.maketrans("█▌║", "   ")
 """The bar beside advice and the frame of a notice, which a wrapped sentence runs between."""
 
 
@@ -980,6 +981,66 @@ def test_a_job_changer_sees_every_membership_current_first(kiosk: Kiosk) -> None
         assert person.nik not in text.replace(" ", "")
 
     drive(kiosk.app(), scenario, size=TALL)
+
+
+def test_the_kept_status_screen_shows_each_member_their_own_and_keeps_none(kiosk: Kiosk) -> None:
+    """The status screen is built once per language: each member's part is theirs alone,
+    drawn before the screen is shown, and gone from it once the member has left."""
+    first, second = kiosk.people["job_changer"], kiosk.people["active"]
+
+    def kept(app: KioskApp) -> list[Screen[Any]]:
+        return [
+            app.get_screen(f"status-{lang}")
+            for lang in ("id", "en")
+            if app.is_screen_installed(f"status-{lang}")
+        ]
+
+    def remnants(app: KioskApp) -> str:
+        return " ".join(str(w.render()) for s in kept(app) for w in s.query(Static))
+
+    async def leave(app: KioskApp, pilot: Pilot[Any]) -> None:
+        await pilot.press("escape")
+        await settle(pilot)
+        assert showing(app) is DoneScreen
+        await pilot.press("enter")
+        await settle(pilot)
+
+    async def scenario(app: KioskApp, pilot: Pilot[Any]) -> None:
+        await paste_to_status(pilot, first)
+        await pilot.press("end")
+        await pilot.pause()
+        assert app.screen.query_one("#status", VerticalScroll).scroll_y > 0
+        await leave(app, pilot)
+        assert not [w for s in kept(app) for w in s.query(MembershipPanel)]
+        assert first.member.name not in remnants(app)
+        assert masked(first) not in remnants(app)
+
+        await paste_to_status(pilot, second)
+        assert showing(app) is StatusScreen
+        text = prose(app)
+        assert second.member.name in text
+        assert first.member.name not in text
+        assert "Anda memiliki" not in text
+        assert app.screen.query_one("#status", VerticalScroll).scroll_y == 0
+        await leave(app, pilot)
+
+        await paste_to_status(pilot, first, lang_key="e")
+        assert showing(app) is StatusScreen
+        text = prose(app)
+        assert first.member.name in text
+        assert "Digital card" in text
+        assert "Kartu digital" not in text
+        await pilot.click("#jht")
+        await settle(pilot)
+        await pilot.click("#back")
+        await settle(pilot)
+        assert showing(app) is StatusScreen
+        assert prose(app).count(f"KPJ {first.kpjs[0]}") == 1
+        await leave(app, pilot)
+        assert len(kept(app)) == 2
+        assert not [w for s in kept(app) for w in s.query(MembershipPanel)]
+
+    drive(kiosk.app(), scenario)
 
 
 def test_a_long_status_scrolls_by_keyboard_on_the_smallest_screen(kiosk: Kiosk) -> None:

@@ -7,7 +7,7 @@ the marks are plain ASCII. A month with nothing on record (before the membership
 began, after it ended, or older than the feed keeps) is a muted dot.
 
 The lines are text for the widget that shows the membership
-(:class:`screens.widgets.membership.MembershipState`): one widget per membership
+(:class:`screens.widgets.membership.MembershipPanel`): one widget per membership
 keeps the status screen quick to draw. That widget declares :data:`COMPONENT_CLASSES`
 and takes :data:`HISTORY_CSS` into its own styles, so the theme's colours reach each month.
 """

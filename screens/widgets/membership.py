@@ -8,10 +8,11 @@ from collections.abc import Sequence
 from datetime import date
 from typing import ClassVar
 
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.padding import Padding
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.containers import Vertical
 from textual.widgets import Static
 
 from kiosk.i18n import Lang, msg
@@ -19,6 +20,28 @@ from kiosk.member import Membership
 from kiosk.standing import MembershipStanding, format_rupiah, program_name
 from screens.dates import day, month
 from screens.widgets.history import COMPONENT_CLASSES, HISTORY_CSS, has_history, history_text
+
+_SIDES = (0, 1)
+"""A cell of room left and right, as the status screen's other lines have."""
+BAR = "▌"
+CONSOLE_BAR = "│"
+"""Down the left of advice, as the screens' other advice has it (CSS ``border-left``)."""
+
+
+class Marked:
+    """Text with a bar down its left side, however many lines it wraps to."""
+
+    def __init__(self, text: Text, bar: str, style: Style) -> None:
+        self._text = text
+        self._bar = Segment(bar, style)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        room = options.update_width(max(1, options.max_width - 2))
+        for line in console.render_lines(self._text, room, pad=False):
+            yield self._bar
+            yield Segment(" ")
+            yield from line
+            yield Segment.line()
 
 
 def kpj_heading(membership: Membership, rest: str) -> Text:
@@ -38,19 +61,30 @@ def jht_balance(balance: int, as_of: date | None, lang: Lang) -> Text:
     return text
 
 
-class MembershipPanel(Vertical):
-    """Classed ``-active`` or ``-inactive``, for the screen and its tests to tell them apart."""
+class MembershipPanel(Static):
+    """Classed ``-active`` or ``-inactive``, for the screen and its tests to tell them apart.
+
+    One widget, its parts styled from component classes, where there were six:
+    a member waits for the status screen's layout, and ``kiosk bench`` measures that wait.
+    """
 
     DEFAULT_CSS = """
     MembershipPanel {
         height: auto;
         margin-bottom: 1;
     }
-    MembershipPanel > Static { padding: 0 1; }
-    MembershipPanel > .kpj { background: $panel; }
-    MembershipPanel > .programs { margin-top: 1; }
-    MembershipPanel > .advice { margin: 1 0 0 1; }
-    """
+    MembershipPanel > .membership--kpj { background: $panel; }
+    MembershipPanel > .membership--advice { color: $secondary; }
+    MembershipPanel > .state--good { color: $success; }
+    MembershipPanel > .state--bad { color: $error; text-style: bold; }
+    """ + HISTORY_CSS.format(widget="MembershipPanel")
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "membership--kpj",
+        "membership--advice",
+        "state--good",
+        "state--bad",
+        *COMPONENT_CLASSES,
+    }
 
     def __init__(
         self,
@@ -67,14 +101,35 @@ class MembershipPanel(Vertical):
         self._advice = advice
         self._linux_console = console
 
-    def compose(self) -> ComposeResult:
-        standing, lang = self.standing, self._lang
-        membership = standing.membership
-        yield Static(kpj_heading(membership, segment_name(membership, lang)), classes="kpj")
-        yield MembershipState(standing, lang, console=self._linux_console)
-        yield Static(self._programs(), classes="programs")
+    def render(self) -> Group:
+        """Styled here, not when built: the theme's styles reach a widget once it is mounted.
+
+        The heading's band spans the width; the advice stands out by a bar.
+        """
+        membership = self.standing.membership
+        heading = kpj_heading(membership, segment_name(membership, self._lang))
+        band = self.get_component_rich_style("membership--kpj")
+        parts: list[RenderableType] = [
+            Padding(heading, _SIDES, style=band, expand=True),
+            Padding(self._state(), _SIDES),
+            "",
+            Padding(self._programs(), _SIDES),
+        ]
+        bar = CONSOLE_BAR if self._linux_console else BAR
+        marked = self.get_component_rich_style("membership--advice")
         for sentence in self._advice:
-            yield Static(Text(sentence), classes="advice")
+            parts += ["", Padding(Marked(Text(sentence), bar, marked), (0, 1))]
+        return Group(*parts)
+
+    def _state(self) -> Text:
+        """Employer and dates, active or not and why, paid or not, and the year month by month."""
+        paid = self.standing.contributions
+        text = Text("\n").join([self._details(), self._standing(), self._paid()])
+        if has_history(paid):
+            style = self.get_component_rich_style
+            history = history_text(paid, self._lang, console=self._linux_console, style=style)
+            text.append("\n").append_text(history)
+        return text
 
     def _programs(self) -> Text:
         standing, lang = self.standing, self._lang
@@ -84,36 +139,6 @@ class MembershipPanel(Vertical):
         if standing.jht_balance is not None:
             balance = jht_balance(standing.jht_balance, standing.membership.jht_as_of, lang)
             text.append("\n").append_text(balance)
-        return text
-
-
-class MembershipState(Static):
-    """Employer and dates, active or not and why, paid or not, and the year month by month.
-
-    One widget, its lines styled from component classes, where there were five:
-    a member waits for the status screen's layout, and ``kiosk bench`` measures that wait.
-    """
-
-    DEFAULT_CSS = """
-    MembershipState > .state--good { color: $success; }
-    MembershipState > .state--bad { color: $error; text-style: bold; }
-    """ + HISTORY_CSS.format(widget="MembershipState")
-    COMPONENT_CLASSES: ClassVar[set[str]] = {"state--good", "state--bad", *COMPONENT_CLASSES}
-
-    def __init__(self, standing: MembershipStanding, lang: Lang, *, console: bool) -> None:
-        super().__init__()
-        self.standing = standing
-        self._lang = lang
-        self._linux_console = console
-
-    def render(self) -> Text:
-        """Styled here, not when built: the theme's styles reach a widget once it is mounted."""
-        paid = self.standing.contributions
-        text = Text("\n").join([self._details(), self._state(), self._paid()])
-        if has_history(paid):
-            style = self.get_component_rich_style
-            history = history_text(paid, self._lang, console=self._linux_console, style=style)
-            text.append("\n").append_text(history)
         return text
 
     def _details(self) -> Text:
@@ -131,7 +156,7 @@ class MembershipState(Static):
             text.append(msg("ui.status.period", start=start, end=end).text(lang))
         return text
 
-    def _state(self) -> Text:
+    def _standing(self) -> Text:
         standing, lang = self.standing, self._lang
         key = "ui.status.active" if standing.active else "ui.status.inactive"
         text = Text(msg(key).text(lang), self._good_or_bad(standing.active))
