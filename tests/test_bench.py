@@ -63,6 +63,7 @@ def test_bench_measures_every_store_on_the_same_rows(
     check_ui(figures["ui"], MEMBERS - deleted)
 
     layout = BenchLayout(root)
+    assert list(layout.bytecode.rglob("sync*.pyc")), "the children compiled the kiosk there"
     niks = [row["nik"].encode() for row in islice(read_members(layout.members_file), LOOKUPS)]
     plain = layout.plain.read_bytes()
     assert all(nik in plain for nik in niks), "the baseline stores NIKs as they are"

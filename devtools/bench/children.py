@@ -2,7 +2,11 @@
 
 The kiosk's side of the benchmark is the real command in a process of its
 own, so its time and memory are what a deployed kiosk would see, interpreter
-start-up included.
+start-up included. The children keep their bytecode in a directory of the
+bench's, filled by the first child that loads a module: an installed kiosk has
+its modules compiled, while ``PYTHONDONTWRITEBYTECODE`` would have every child
+compile them again, and writing ``__pycache__`` beside the sources is not the
+benchmark's to do.
 """
 
 import json
@@ -66,7 +70,7 @@ def timed(action: Callable[[], object]) -> float:
     return perf_counter() - start
 
 
-def run_child(argv: Sequence[str]) -> Child:
+def run_child(argv: Sequence[str], bytecode: Path) -> Child:
     """Run a command to its end through :data:`METER`: wall time, and its own peak RSS.
 
     Errors go to a file: a pipe could fill and stall the child.
@@ -78,7 +82,7 @@ def run_child(argv: Sequence[str]) -> Child:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=err,
-            env=child_environ(),
+            env=child_environ(bytecode),
             check=False,
         )
         err.seek(0)
@@ -89,15 +93,18 @@ def run_child(argv: Sequence[str]) -> Child:
     return Child(figures["seconds"], _rss_bytes(figures["maxrss"]))
 
 
-def startup_seconds() -> float:
+def startup_seconds(bytecode: Path) -> float:
     """A child ``python -m kiosk`` that only starts, the best of :data:`STARTUP_RUNS`."""
     version = [sys.executable, "-m", "kiosk", "--version"]
-    return min(run_child(version).seconds for _ in range(STARTUP_RUNS))
+    return min(run_child(version, bytecode).seconds for _ in range(STARTUP_RUNS))
 
 
-def child_environ() -> dict[str, str]:
-    """Ours, less systemd's credentials: a child must use the bench kiosk's own key file."""
-    return {k: v for k, v in os.environ.items() if k != "CREDENTIALS_DIRECTORY"}
+def child_environ(bytecode: Path) -> dict[str, str]:
+    """Ours, less systemd's credentials (a child must use the bench kiosk's own key file),
+    with its compiled modules kept in ``bytecode``."""
+    dropped = {"CREDENTIALS_DIRECTORY", "PYTHONDONTWRITEBYTECODE"}
+    environ = {k: v for k, v in os.environ.items() if k not in dropped}
+    return environ | {"PYTHONPYCACHEPREFIX": str(bytecode)}
 
 
 def child_failed(argv: Sequence[str], code: int, stderr: str) -> NoReturn:

@@ -105,7 +105,7 @@ class BenchFigures:
     read_seconds: float
     """Opening the snapshot's frames without storing them: the part every column shares."""
     startup_seconds: float
-    """A child ``python -m kiosk`` that only starts: included in each kiosk sync's time."""
+    """A child ``python -m kiosk`` that only starts: in the full sync's time, not the delta's."""
     sync_peak_rss: int
     incremental_peak_rss: int
     bench_peak_rss: int

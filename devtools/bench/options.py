@@ -23,6 +23,11 @@ class BenchLayout(DemoLayout):
     def sqlcipher(self) -> Path:
         return self.root / "sqlcipher.db"
 
+    @property
+    def bytecode(self) -> Path:
+        """The children's compiled modules (:mod:`devtools.bench.children`)."""
+        return self.root / "bytecode"
+
 
 @dataclass(frozen=True)
 class BenchOptions:

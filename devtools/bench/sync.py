@@ -5,8 +5,10 @@ reads the very same bundle and stores its rows in one transaction and its
 checkpoint, timed as the kiosk's apply is. Every bundle is streamed frame by frame.
 """
 
+import json
 import sqlite3
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from time import perf_counter
@@ -28,7 +30,19 @@ _DELETE = "DELETE FROM members WHERE nik = ?"
 def kiosk_sync(layout: BenchLayout) -> Child:
     """``python -m kiosk sync`` for the bench kiosk: whatever the feed has that it lacks."""
     config = str(layout.config)
-    return run_child([sys.executable, "-m", "kiosk", "sync", "--json", "--config", config])
+    argv = [sys.executable, "-m", "kiosk", "sync", "--json", "--config", config]
+    return run_child(argv, layout.bytecode)
+
+
+def background_sync(layout: BenchLayout) -> Child:
+    """One sync as the running kiosk's timer takes it (:mod:`devtools.bench.background`):
+    the seconds of that call, and the peak RSS of the whole process."""
+    with tempfile.TemporaryDirectory(prefix="kiosk-bench-sync-") as work:
+        out = Path(work) / "sync.json"
+        argv = [sys.executable, "-m", "devtools.bench.background", "--config", str(layout.config)]
+        child = run_child([*argv, "--out", str(out)], layout.bytecode)
+        seconds = float(json.loads(out.read_text(encoding="utf-8"))["seconds"])
+    return Child(seconds, child.peak_rss)
 
 
 def kiosk_members(layout: BenchLayout) -> int:

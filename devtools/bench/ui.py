@@ -27,18 +27,16 @@ UI_TERM = "xterm-256color"
 def ui_figures(layout: DemoLayout, runs: int, say: Say) -> UiFigures:
     """Time the UI on the kiosk of a demo or bench tree whose cache is synced.
 
-    The children keep their bytecode in a directory of their own, which one
-    untimed run of each fills first: an installed kiosk has its modules compiled,
-    while ``PYTHONDONTWRITEBYTECODE`` would have every start compile them again,
-    and writing ``__pycache__`` beside the sources is not the benchmark's to do.
-    The starts alternate kiosk and bare, so a slow spell of the machine lands on both.
+    The children keep their bytecode as every bench child does
+    (:mod:`devtools.bench.children`), in a directory one untimed run of each fills
+    first. The starts alternate kiosk and bare, so a slow spell of the machine
+    lands on both.
     """
     with tempfile.TemporaryDirectory(prefix="kiosk-bench-ui-") as work:
         samples = Path(work) / "samples.tsv"
         say(f"choosing {runs:,} members to verify at the kiosk from {layout.members_file}")
         members = _write_ui_samples(layout.members_file, samples, runs)
-        environ = {k: v for k, v in child_environ().items() if k != "PYTHONDONTWRITEBYTECODE"}
-        environ |= {"TERM": UI_TERM, "PYTHONPYCACHEPREFIX": str(Path(work) / "bytecode")}
+        environ = child_environ(Path(work) / "bytecode") | {"TERM": UI_TERM}
         config = ["--config", str(layout.config)]
         flow_args = ["flow", *config, "--samples", str(samples), "--runs"]
         say("UI: one untimed run of each child, to compile its bytecode")
