@@ -4,6 +4,10 @@ Every sentence a member, staff member or operator reads lives in
 ``data/messages/*.toml`` under a dotted key, with an ``id`` and an ``en`` text.
 Code refers to sentences by key, so a missing translation is caught by a test
 rather than on a kiosk screen.
+
+A sentence about a number of things names it ``{count}``. Indonesian does not
+inflect ("1 detik", "5 detik"); English does, so such a sentence may also carry
+``one.en``, its text for a count of exactly 1 ("1 second", not "1 seconds").
 """
 
 import tomllib
@@ -16,33 +20,57 @@ from kiosk.resources import data_path
 
 Lang = Literal["id", "en"]
 LANGS: tuple[Lang, ...] = get_args(Lang)
+ONE = "one"
+"""A sentence's table of texts for a ``count`` of exactly 1, in the languages that differ."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    texts: Mapping[Lang, str]
+    one: Mapping[Lang, str] = field(default_factory=dict)
+
+
+@cache
+def entries() -> Mapping[str, Entry]:
+    found: dict[str, Entry] = {}
+    for path in sorted(data_path("messages").glob("*.toml")):
+        with path.open("rb") as handle:
+            here: dict[str, Entry] = {}
+            _flatten(tomllib.load(handle), "", here)
+        if clash := found.keys() & here.keys():
+            raise ValueError(f"{path.name} defines messages again: {sorted(clash)}")
+        found.update(here)
+    return found
 
 
 @cache
 def catalogue() -> Mapping[str, Mapping[Lang, str]]:
-    entries: dict[str, Mapping[Lang, str]] = {}
-    for path in sorted(data_path("messages").glob("*.toml")):
-        with path.open("rb") as handle:
-            found: dict[str, Mapping[Lang, str]] = {}
-            _flatten(tomllib.load(handle), "", found)
-        if clash := entries.keys() & found.keys():
-            raise ValueError(f"{path.name} defines messages again: {sorted(clash)}")
-        entries.update(found)
-    return entries
+    """Every sentence by key, in every language (for a count other than 1)."""
+    return {key: entry.texts for key, entry in entries().items()}
 
 
-def _flatten(node: Mapping[str, object], prefix: str, out: dict[str, Mapping[Lang, str]]) -> None:
+def _flatten(node: Mapping[str, object], prefix: str, out: dict[str, Entry]) -> None:
     """Turn nested TOML tables into dotted keys; a table holding ``id`` is a sentence."""
     if "id" in node:
-        texts = {lang: node[lang] for lang in LANGS if isinstance(node.get(lang), str)}
-        if set(texts) != set(LANGS) or set(node) != set(LANGS):
+        one = node.get(ONE, {})
+        if set(node) - {*LANGS, ONE} or not isinstance(one, dict) or (ONE in node and not one):
             raise ValueError(f"message {prefix!r} must have exactly the texts {LANGS}")
-        out[prefix] = texts  # type: ignore[assignment]
+        singular = _texts(one, prefix, tuple(lang for lang in LANGS if lang in one))
+        out[prefix] = Entry(_texts(node, prefix, LANGS), singular)
         return
     for key, value in node.items():
         if not isinstance(value, dict):
             raise ValueError(f"message table {prefix!r} holds a stray value {key!r}")
         _flatten(value, f"{prefix}.{key}" if prefix else key, out)
+
+
+def _texts(node: object, prefix: str, langs: tuple[Lang, ...]) -> dict[Lang, str]:
+    """Exactly ``langs``, each a string (a sentence's ``one`` table aside)."""
+    table = node if isinstance(node, dict) else {}
+    texts = {lang: text for lang in langs if isinstance(text := table.get(lang), str)}
+    if len(texts) != len(langs) or set(table) - {ONE} - set(LANGS):
+        raise ValueError(f"message {prefix!r} must have exactly the texts {LANGS}")
+    return texts
 
 
 @dataclass(frozen=True)
@@ -56,7 +84,9 @@ class Message:
     params: Mapping[str, object] = field(default_factory=dict)
 
     def text(self, lang: Lang) -> str:
-        return catalogue()[self.key][lang].format(**self.params)
+        entry = entries()[self.key]
+        one = entry.one.get(lang) if self.params.get("count") == 1 else None
+        return (one or entry.texts[lang]).format(**self.params)
 
     def bilingual(self) -> str:
         return " / ".join(self.text(lang) for lang in LANGS)

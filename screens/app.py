@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 from kiosk.banner import Banner
 from kiosk.config import QrMode
@@ -210,9 +210,12 @@ class KioskApp(App[int], inherit_bindings=False):
             if self.idle_for() >= self.service.guard.limits.staff_idle.total_seconds():
                 self.leave_staff("idle")
             return
-        if self.session is None:
-            return
         left = self.service.settings.idle_timeout.total_seconds() - self.idle_for()
+        if self.session is None:
+            # Help opened before anyone started: the next member must find the welcome screen.
+            if left <= 0 and isinstance(self.screen, ModalScreen):
+                self.wipe()
+            return
         if left <= 0:
             log.info("session wiped after idle time")
             self.wipe()

@@ -27,7 +27,7 @@ class IdleScreen(KioskModal):
             yield KioskButton(self.t("ui.idle.continue"), id="continue", variant="primary")
 
     def _text(self) -> str:
-        return self.t("ui.idle.countdown", seconds=max(0, math.ceil(self.seconds_left)))
+        return self.t("ui.idle.countdown", count=max(0, math.ceil(self.seconds_left)))
 
     def watch_seconds_left(self) -> None:
         self.query_one("#countdown", Static).update(self._text())

@@ -280,8 +280,12 @@ class MaintenanceScreen(StaffScreen):
         self._quick(lambda: self.kiosk.maintenance.set_default_lang(other))
 
     def _quick(self, change: Callable[[], None]) -> None:
-        """A setting: written and audited in a worker, then the state is read again."""
+        """A setting: written and audited in a worker, then the state is read again.
+
+        The last action's result goes: it was about that action, not this one.
+        """
         self._exit_armed_at = None
+        self.result = ""
 
         def run() -> None:
             try:

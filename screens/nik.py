@@ -85,9 +85,9 @@ class NikScreen(EntryScreen):
         if isinstance(result, Invalid):
             problems = (result.problem, self._wait_note(result.wait_until))
         elif isinstance(result, Wait):
-            problems = (msg("ui.limits.wait", seconds=self._seconds_to(result.until)),)
+            problems = (msg("ui.limits.wait", count=self._seconds_to(result.until)),)
         elif isinstance(result, Busy):
-            problems = (msg("ui.limits.busy", seconds=self._seconds_to(result.until)),)
+            problems = (msg("ui.limits.busy", count=self._seconds_to(result.until)),)
         else:
             self.digits = ""
             problems = (msg("ui.limits.locked", until=format_clock(result.until)),)
@@ -97,7 +97,7 @@ class NikScreen(EntryScreen):
         return max(1, math.ceil((moment - self.kiosk.service.clock()).total_seconds()))
 
     def _wait_note(self, until: datetime | None) -> Message | None:
-        return None if until is None else msg("ui.limits.wait", seconds=self._seconds_to(until))
+        return None if until is None else msg("ui.limits.wait", count=self._seconds_to(until))
 
     @on(Button.Pressed, "#back")
     def action_back(self) -> None:

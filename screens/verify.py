@@ -71,6 +71,7 @@ class VerifyScreen(EntryScreen):
             self.form.message = f"{self.t('ui.verify.no_match')} {left}"
         else:
             self.form.message = self.t("ui.limits.locked", until=format_clock(verdict.until))
+            self.form.locked = True
 
     @on(Button.Pressed, "#back")
     def action_back(self) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.i18n import LANGS, Message, catalogue, msg
+from kiosk.i18n import LANGS, Message, catalogue, entries, msg
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = sorted(
@@ -37,6 +37,21 @@ def test_every_sentence_has_both_languages_with_the_same_parameters() -> None:
         assert fields(texts["id"]) == fields(texts["en"]), key
         if " " in texts["en"]:
             assert texts["id"] != texts["en"], f"{key} is not translated"
+
+
+def test_a_sentence_for_one_thing_says_it_in_the_singular() -> None:
+    """English has "1 second", Indonesian "1 detik" as "5 detik": only English differs."""
+    singular = {key: entry.one for key, entry in entries().items() if entry.one}
+    assert "ui.idle.countdown" in singular
+    for key, one in singular.items():
+        assert set(one) == {"en"}, key
+        assert fields(one["en"]) == fields(catalogue()[key]["en"]) >= {"count"}, key
+    countdown = "ui.idle.countdown"
+    assert msg(countdown, count=1).text("en").endswith(" in 1 second.")
+    assert msg(countdown, count=2).text("en").endswith(" in 2 seconds.")
+    assert msg(countdown, count=0).text("en").endswith(" in 0 seconds.")
+    assert msg(countdown, count=1).text("id").endswith(" dalam 1 detik.")
+    assert "Wait 1 second," in msg("ui.limits.wait", count=1).text("en")
 
 
 def test_every_key_the_code_names_exists() -> None:

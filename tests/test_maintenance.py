@@ -267,6 +267,10 @@ def test_integrity_check_of_a_sound_cache(kiosk: Kiosk) -> None:
         text = await finish_task(pilot, screen)
         assert f"Semua {len(kiosk.people)} catatan utuh." in text
         assert f"staff.integrity ok {len(kiosk.people)} checked, 0 bad" in text
+        # The next action's screen is about that action: the check's result goes.
+        await pilot.press("o")
+        await wait_until(pilot, lambda: "DIHENTIKAN oleh staf" in shown(app))
+        assert "catatan utuh" not in shown(app)
 
     drive(kiosk.app(), scenario)
     assert outcomes(kiosk, Event.STAFF_INTEGRITY) == ["ok"]

@@ -519,6 +519,43 @@ def test_wrong_answer_and_unknown_nik_look_the_same(kiosk: Kiosk) -> None:
     assert wrong_answer == unknown
 
 
+def test_a_locked_nik_takes_no_more_answers(kiosk: Kiosk) -> None:
+    """Typing after the lock once cleared its message, and Periksa showed it again: as if
+    the member were being given another try. The form stays locked; Back still works."""
+    person = kiosk.people["active"]
+    tries = Limits().failed_verifications
+    locked = msg("ui.limits.locked", until="").text("id").split("{until}")[0][:40]
+
+    async def scenario(app: KioskApp, pilot: Pilot[Any]) -> None:
+        await start(pilot)
+        await paste(pilot, person.nik)
+        await pilot.press("enter")
+        await settle(pilot)
+        for _ in range(tries):
+            await paste(pilot, "Salah Sekali")
+            await pilot.press("enter")
+            await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, VerifyScreen)
+        assert screen.form.locked
+        assert locked in shown(app)
+        await paste(pilot, person.mother)
+        await pilot.press("backspace")
+        await click_key(pilot, key="A")
+        assert screen.form.value == ""
+        assert locked in shown(app)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert showing(app) is VerifyScreen
+        assert locked in shown(app)
+        assert session_of(app).view is None
+        await pilot.press("escape")
+        await settle(pilot)
+        assert showing(app) is NikScreen
+
+    drive(kiosk.app(), scenario)
+
+
 def test_on_screen_letter_board(kiosk: Kiosk) -> None:
     person = kiosk.people["active"]
 
@@ -547,6 +584,27 @@ def test_on_screen_letter_board(kiosk: Kiosk) -> None:
 
 
 # 6: the idle wipe ------------------------------------------------------------------
+
+
+def test_help_left_open_on_the_welcome_screen_closes_after_the_idle_time(kiosk: Kiosk) -> None:
+    ticks = Ticks()
+    timeout = kiosk.app().service.settings.idle_timeout.total_seconds()
+
+    async def scenario(app: KioskApp, pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        assert showing(app) is WelcomeScreen
+        await pilot.press("f1")
+        await settle(pilot)
+        assert showing(app) is HelpScreen
+        ticks.advance(timeout - 1)
+        await tick_idle(pilot)
+        assert showing(app) is HelpScreen
+        ticks.advance(1)
+        await tick_idle(pilot)
+        assert showing(app) is WelcomeScreen
+        assert len(app.screen_stack) == 2
+
+    drive(kiosk.app(ticks=ticks), scenario)
 
 
 def test_idle_session_counts_down_then_is_wiped(kiosk: Kiosk) -> None:

@@ -65,6 +65,9 @@ class EntryForm(Vertical):
     """What has been typed so far."""
     message: var[str] = var("")
     """A problem or a state, shown under the entry line as plain text (never markup)."""
+    locked: var[bool] = var(False)
+    """Nothing more may be typed or sent (a NIK locked after wrong answers): the keys are
+    disabled and the message stays, so that typing cannot make it look as if it had passed."""
 
     class Submitted(Message):
         """Enter or the on-screen OK: ``value`` is what was typed at that moment."""
@@ -108,15 +111,21 @@ class EntryForm(Vertical):
     def watch_message(self, message: str) -> None:
         self.query_one("#problem", Static).update(Text(message))
 
+    def watch_locked(self, locked: bool) -> None:
+        self._keys.disabled = locked
+
     def type_text(self, text: str) -> None:
-        self.value, self.message = self._typing(self.value, text)
+        if not self.locked:
+            self.value, self.message = self._typing(self.value, text)
 
     def erase(self) -> None:
-        self.value = self.value[:-1]
-        self.message = ""
+        if not self.locked:
+            self.value = self.value[:-1]
+            self.message = ""
 
     def submit(self) -> None:
-        self.post_message(self.Submitted(self.value))
+        if not self.locked:
+            self.post_message(self.Submitted(self.value))
 
     def on_key_pressed(self, event: KeyPressed) -> None:
         event.stop()
