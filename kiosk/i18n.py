@@ -84,9 +84,11 @@ class Message:
     params: Mapping[str, object] = field(default_factory=dict)
 
     def text(self, lang: Lang) -> str:
+        """A parameter that is itself a :class:`Message` is said in the same language."""
         entry = entries()[self.key]
         one = entry.one.get(lang) if self.params.get("count") == 1 else None
-        return (one or entry.texts[lang]).format(**self.params)
+        params = {k: v.text(lang) if isinstance(v, Message) else v for k, v in self.params.items()}
+        return (one or entry.texts[lang]).format(**params)
 
     def bilingual(self) -> str:
         return " / ".join(self.text(lang) for lang in LANGS)
@@ -97,3 +99,11 @@ class Message:
 
 def msg(key: str, /, **params: object) -> Message:
     return Message(key, params)
+
+
+THOUSANDS: Mapping[Lang, str] = {"id": ".", "en": ","}
+"""What each language writes between thousands: 5.000 and 5,000."""
+
+
+def format_count(number: int, lang: Lang) -> str:
+    return f"{number:,}".replace(",", THOUSANDS[lang])

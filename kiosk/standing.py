@@ -12,7 +12,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from kiosk.claims import JhtAnswer, jht_answer
-from kiosk.i18n import Message, msg
+from kiosk.i18n import Lang, Message, format_count, msg
 from kiosk.member import (
     Membership,
     MembershipStatus,
@@ -228,8 +228,8 @@ def _advice(code: StatusCode | None, paid: Contributions) -> tuple[Message, ...]
     return (msg(f"membership.advice.{code.value}"), msg("status.advice.contact"))
 
 
-def format_rupiah(amount: int) -> str:
-    """Rupiah as Indonesians write it: "Rp 12.345.678", with dots between thousands."""
+def format_rupiah(amount: int, lang: Lang) -> str:
+    """ "Rp 12.345.678" in Indonesian, "Rp 12,345,678" in English: the language's thousands."""
     if amount < 0:
         raise ValueError("format_rupiah needs an amount of zero or more")
-    return f"Rp {amount:,}".replace(",", ".")
+    return f"Rp {format_count(amount, lang)}"

@@ -103,7 +103,7 @@ class WithdrawalPanel(Vertical):
         text = Text(lead.text(lang), style="bold")
         for share, amount in zip(PARTIAL_SHARES, partial.amounts, strict=True):
             text.append("\n- " + msg(f"jht.partial.share_{share}", share=share).text(lang) + " ")
-            text.append(format_rupiah(amount), style="bold")
+            text.append(format_rupiah(amount, lang), style="bold")
         text.append("\n")
         return text + _documents(msg("jht.partial.documents"), partial.documents, lang)
 

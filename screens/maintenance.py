@@ -20,7 +20,7 @@ from kiosk.audit import AuditEvent
 from kiosk.cache import IntegrityReport
 from kiosk.errors import KioskError
 from kiosk.feed.client import Applied, BundleRef, SyncResult
-from kiosk.i18n import LANGS, Lang
+from kiosk.i18n import LANGS, Lang, format_count, msg
 from kiosk.maintenance import KioskState
 from kiosk.sizes import format_size
 from screens.base import format_time
@@ -31,9 +31,10 @@ EXIT_CONFIRM_SECONDS = 5.0
 LANG_NAMES: dict[Lang, str] = {"id": "Bahasa Indonesia", "en": "English"}
 
 
-def age(delta: timedelta) -> str:
+def age(delta: timedelta, lang: Lang) -> str:
+    """``2 jam 05 menit`` / ``2 h 05 min``."""
     hours, rest = divmod(int(delta.total_seconds()), 3600)
-    return f"{hours} h {rest // 60:02d} min"
+    return msg("staff.state.age", hours=hours, minutes=f"{rest // 60:02d}").text(lang)
 
 
 class MaintenanceScreen(StaffScreen):
@@ -130,7 +131,8 @@ class MaintenanceScreen(StaffScreen):
             lines.append((t("staff.state.reason"), readiness.problem.text(self.kiosk.lang)))
         if state.problem is not None:
             lines.append((t("staff.state.cache"), state.problem.text(self.kiosk.lang)))
-        records = "?" if state.records is None else f"{state.records:,}".replace(",", ".")
+        lang = self.kiosk.lang
+        records = "?" if state.records is None else format_count(state.records, lang)
         lines.append((t("staff.state.records"), records))
         cursor = state.cursor
         if cursor is None:
@@ -138,7 +140,7 @@ class MaintenanceScreen(StaffScreen):
         else:
             lines.append((t("staff.state.feed"), t("staff.state.cursor", sequence=cursor.sequence)))
             now = self.kiosk.service.clock()
-            lines.append((t("staff.state.data_age"), age(now - cursor.synced_at)))
+            lines.append((t("staff.state.data_age"), age(now - cursor.synced_at, lang)))
         expires = state.metadata_expires
         lines.append((t("staff.state.metadata"), "?" if expires is None else format_time(expires)))
         last = state.last_sync

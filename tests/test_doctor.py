@@ -298,7 +298,7 @@ def test_data_old_enough_to_show_its_date_is_a_warning(site: Site) -> None:
     assert report.code == 0
     assert report.status("data") == "PERINGATAN"
     assert "still served" in report.line("data")
-    assert report.out.splitlines()[-1].endswith("No problems; 1 warning(s) to look at.")
+    assert report.out.splitlines()[-1].endswith("No problems; 1 warning to look at.")
 
 
 def test_a_damaged_record_in_the_cache_is_caught(site: Site) -> None:

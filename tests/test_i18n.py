@@ -52,6 +52,13 @@ def test_a_sentence_for_one_thing_says_it_in_the_singular() -> None:
     assert msg(countdown, count=0).text("en").endswith(" in 0 seconds.")
     assert msg(countdown, count=1).text("id").endswith(" dalam 1 detik.")
     assert "Wait 1 second," in msg("ui.limits.wait", count=1).text("en")
+    counts = {
+        "problems": msg("doctor.count.problems", count=1),
+        "warnings": msg("doctor.count.warnings", count=2),
+    }
+    summary = msg("doctor.summary.problems", **counts)
+    assert summary.text("en") == "1 problem and 2 warnings: this kiosk needs fixing."
+    assert summary.text("id") == "1 masalah dan 2 peringatan: kiosk ini perlu diperbaiki."
 
 
 def test_every_key_the_code_names_exists() -> None:

@@ -6,6 +6,7 @@ state store, nothing carried over in memory.
 """
 
 import asyncio
+import re
 import sqlite3
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -112,6 +113,7 @@ def test_the_right_pin_opens_maintenance_and_is_audited(kiosk: Kiosk) -> None:
         assert "Mode staf" in text
         assert f"Catatan anggota: {len(kiosk.people)}" in text
         assert "Posisi feed: urutan 1" in text
+        assert re.search(r"Umur data: \d+ jam \d\d menit", text), "hours and minutes in Indonesian"
         assert "ID kunci: " + kiosk.key.subkeys().key_id in text
         assert "staff.login success" in text
 

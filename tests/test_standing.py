@@ -252,12 +252,13 @@ def test_personal_data_stays_out_of_repr() -> None:
     ],
 )
 def test_rupiah_use_dots_between_thousands(amount: int, text: str) -> None:
-    assert format_rupiah(amount) == text
+    assert format_rupiah(amount, "id") == text
+    assert format_rupiah(amount, "en") == text.replace(".", ",")
 
 
 def test_a_negative_amount_is_refused() -> None:
     with pytest.raises(ValueError, match="zero or more"):
-        format_rupiah(-1)
+        format_rupiah(-1, "id")
 
 
 def test_every_status_code_has_a_reason_and_advice_in_both_languages() -> None:

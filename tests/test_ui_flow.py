@@ -272,7 +272,7 @@ def test_flow_in_english(kiosk: Kiosk) -> None:
         assert "Membership: ACTIVE" in text
         # Last paid June 2026: nothing recorded for July to October.
         assert "Contributions: not recorded since July 2026 (4 months)." in text
-        assert "JHT balance: Rp 4.500.000 (as of 31 October 2026)" in text
+        assert "JHT balance: Rp 4,500,000 (as of 31 October 2026)" in text
         assert "Employer: CV Maju Bersama" in text
         # The year at a glance: February and July to October missing, the first one named.
         assert "Nov✓ Dec✓ Jan✓ Feb✗ Mar✓ Apr✓ May✓ Jun✓ Jul✗ Aug✗ Sep✗ Oct✗" in text
@@ -1288,7 +1288,7 @@ def test_jht_from_a_date_after_dismissal(kiosk: Kiosk) -> None:
         # Above Rp 50 million the tax is lower with a tax number: bring it.
         for document in (Document.DISMISSAL_PROOF, Document.NPWP, Document.EKTP):
             assert sentence(f"jht.document.{document.value}", "en") in text
-        assert "Rp 52.000.000" in text
+        assert "Rp 52,000,000" in text
         assert msg("jht.partial.documents").text("en") not in text
         assert sentence("jht.retirement.future", "en", date="30 November 2039", age=56) in text
         assert "JMO app" in text
@@ -1306,8 +1306,8 @@ def test_jht_partial_now_after_ten_years(kiosk: Kiosk) -> None:
         assert sentence("jht.outcome.not", "en") in text
         assert sentence("jht.blocker.still_a_member", "en") in text
         assert sentence("jht.partial.now", "en", years=10) in text
-        assert f"{sentence('jht.partial.share_10', 'en', share=10)} Rp 450.000" in text
-        assert f"{sentence('jht.partial.share_30', 'en', share=30)} Rp 1.350.000" in text
+        assert f"{sentence('jht.partial.share_10', 'en', share=10)} Rp 450,000" in text
+        assert f"{sentence('jht.partial.share_30', 'en', share=30)} Rp 1,350,000" in text
         assert sentence("jht.partial.documents", "en") in text
         for document in (Document.STILL_WORKING_LETTER, Document.HOUSING_PAPERS):
             assert sentence(f"jht.document.{document.value}", "en") in text

@@ -180,7 +180,7 @@ def _print_membership(standing: MembershipStanding) -> None:
     balance = (
         "not covered"
         if standing.jht_balance is None
-        else f"{format_rupiah(standing.jht_balance)} (as of {_text(m.jht_as_of) or '-'})"
+        else f"{format_rupiah(standing.jht_balance, 'en')} (as of {_text(m.jht_as_of) or '-'})"
     )
     status = m.status.value if m.status_code is None else f"{m.status.value} ({m.status_code})"
     ended = f" to {m.membership_end}" if m.membership_end else ""

@@ -60,9 +60,13 @@ def _doctor(run: Invocation) -> int:
         for finding in findings:
             print(_line(finding))
         if problems:
-            summary = msg("doctor.summary.problems", problems=problems, warnings=warnings)
+            summary = msg(
+                "doctor.summary.problems",
+                problems=msg("doctor.count.problems", count=problems),
+                warnings=msg("doctor.count.warnings", count=warnings),
+            )
         elif warnings:
-            summary = msg("doctor.summary.warnings", warnings=warnings)
+            summary = msg("doctor.summary.warnings", count=warnings)
         else:
             summary = msg("doctor.summary.ok")
         print(summary.bilingual())

@@ -55,7 +55,8 @@ def segment_name(membership: Membership, lang: Lang) -> str:
 
 def jht_balance(balance: int, as_of: date | None, lang: Lang) -> Text:
     """``JHT balance: Rp 4.500.000 (as of 31 October 2026)``."""
-    text = Text.assemble((msg("ui.status.jht").text(lang) + " ", "bold"), format_rupiah(balance))
+    label = msg("ui.status.jht").text(lang) + " "
+    text = Text.assemble((label, "bold"), format_rupiah(balance, lang))
     if as_of is not None:
         text.append(" " + msg("ui.status.as_of", date=day(as_of, lang)).text(lang))
     return text
