@@ -20,6 +20,8 @@ from kiosk.resources import data_path
 
 Lang = Literal["id", "en"]
 LANGS: tuple[Lang, ...] = get_args(Lang)
+LANG_NAMES: Mapping[Lang, str] = {"id": "Bahasa Indonesia", "en": "English"}
+"""Each language by its own name, as a member looks for it."""
 ONE = "one"
 """A sentence's table of texts for a ``count`` of exactly 1, in the languages that differ."""
 

@@ -20,7 +20,7 @@ from kiosk.audit import AuditEvent
 from kiosk.cache import IntegrityReport
 from kiosk.errors import KioskError
 from kiosk.feed.client import Applied, BundleRef, SyncResult
-from kiosk.i18n import LANGS, Lang, format_count, msg
+from kiosk.i18n import LANG_NAMES, LANGS, Lang, format_count, msg
 from kiosk.maintenance import KioskState
 from kiosk.sizes import format_size
 from screens.base import format_time
@@ -28,7 +28,6 @@ from screens.staff import StaffScreen
 from screens.widgets.buttons import KioskButton
 
 EXIT_CONFIRM_SECONDS = 5.0
-LANG_NAMES: dict[Lang, str] = {"id": "Bahasa Indonesia", "en": "English"}
 
 
 def age(delta: timedelta, lang: Lang) -> str:

@@ -9,7 +9,7 @@ from textual.containers import Center, Vertical
 from textual.widget import Widget
 from textual.widgets import Button, Static
 
-from kiosk.i18n import Lang, msg
+from kiosk.i18n import LANG_NAMES, Lang, msg
 from kiosk.serving import Readiness
 from screens.base import MemberScreen
 from screens.widgets.buttons import KioskButton
@@ -21,6 +21,7 @@ RECHECK_SECONDS = 60.0
 class WelcomeScreen(MemberScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         ("enter", "start_default", "Mulai"),
+        ("i", "start('id')", "Mulai"),
         ("e", "start('en')", "Start"),
     ]
     SHOW_DEMO = True
@@ -36,6 +37,8 @@ class WelcomeScreen(MemberScreen):
             with Center():
                 yield KioskButton("Start - English", id="start-en", variant="primary")
             yield Static(msg("ui.welcome.privacy").bilingual(), classes="note")
+            keys = msg("ui.welcome.keys", default=LANG_NAMES[self.kiosk.lang])
+            yield Static(keys.bilingual(), classes="note")
 
     def on_mount(self) -> None:
         self.check_readiness()

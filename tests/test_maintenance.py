@@ -398,13 +398,23 @@ def test_default_language_change_lasts_and_enter_starts_in_it(kiosk: Kiosk) -> N
 
     async def after_restart(app: KioskApp, pilot: Pilot[Any]) -> None:
         assert app.lang == "en"
+        assert "Enter = English." in shown(app)
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, NikScreen)
         assert "Type your NIK" in shown(app)
 
+    async def in_indonesian_all_the_same(app: KioskApp, pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        await pilot.press("i")
+        await settle(pilot)
+        assert isinstance(app.screen, NikScreen)
+        assert app.lang == "id"
+        assert "Ketik NIK" in shown(app)
+
     drive(kiosk.app(), change)
     drive(kiosk.app(), after_restart)
+    drive(kiosk.app(), in_indonesian_all_the_same)
     assert outcomes(kiosk, Event.STAFF_LANGUAGE) == ["en"]
     assert outcomes(kiosk, Event.STAFF_LOGOUT) == ["staff"]
 
