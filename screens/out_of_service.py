@@ -2,7 +2,7 @@
 else to go, staff learn what is wrong; it checks again on its own."""
 
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 
 from kiosk.i18n import msg
@@ -17,6 +17,9 @@ class OutOfServiceScreen(KioskScreen):
         readiness = self.kiosk.readiness
         maintenance = readiness is not None and readiness.maintenance
         title = msg("ui.maintenance.title" if maintenance else "ui.out_of_service.title")
+        with Horizontal(id="topbar"):
+            # Whose kiosk this is, even when it cannot serve; nothing here to press.
+            yield Static(msg("ui.brand").text("id"), id="brand")
         with Vertical(id="oos-box"):
             yield Static(title.text("id"), classes="title")
             yield Static(title.text("en"), classes="title-en")
