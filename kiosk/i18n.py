@@ -55,7 +55,8 @@ def _flatten(node: Mapping[str, object], prefix: str, out: dict[str, Entry]) -> 
     """Turn nested TOML tables into dotted keys; a table holding ``id`` is a sentence."""
     if "id" in node:
         one = node.get(ONE, {})
-        if set(node) - {*LANGS, ONE} or not isinstance(one, dict) or (ONE in node and not one):
+        extra = set(node) - {*LANGS, ONE}
+        if extra or not isinstance(one, dict) or set(one) - set(LANGS) or (ONE in node and not one):
             raise ValueError(f"message {prefix!r} must have exactly the texts {LANGS}")
         singular = _texts(one, prefix, tuple(lang for lang in LANGS if lang in one))
         out[prefix] = Entry(_texts(node, prefix, LANGS), singular)
@@ -66,11 +67,10 @@ def _flatten(node: Mapping[str, object], prefix: str, out: dict[str, Entry]) -> 
         _flatten(value, f"{prefix}.{key}" if prefix else key, out)
 
 
-def _texts(node: object, prefix: str, langs: tuple[Lang, ...]) -> dict[Lang, str]:
-    """Exactly ``langs``, each a string (a sentence's ``one`` table aside)."""
-    table = node if isinstance(node, dict) else {}
+def _texts(table: Mapping[str, object], prefix: str, langs: tuple[Lang, ...]) -> dict[Lang, str]:
+    """The texts of ``langs``, each a string: the keys were checked by :func:`_flatten`."""
     texts = {lang: text for lang in langs if isinstance(text := table.get(lang), str)}
-    if len(texts) != len(langs) or set(table) - {ONE} - set(LANGS):
+    if len(texts) != len(langs):
         raise ValueError(f"message {prefix!r} must have exactly the texts {LANGS}")
     return texts
 

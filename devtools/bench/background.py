@@ -18,7 +18,7 @@ from time import perf_counter
 from kiosk.clock import system_clock
 from kiosk.config import load_config
 from kiosk.errors import KioskError
-from kiosk.i18n import msg
+from kiosk.i18n import catalogue
 from kiosk.maintenance import Maintenance
 from kiosk.serving import KioskService
 
@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True, metavar="FILE")
     args = parser.parse_args(argv)
     config = load_config(args.config)
-    msg("ui.brand").text("id")
+    catalogue()  # As a running kiosk has it: its screens have read it.
     service = KioskService.from_config(config, os.environ, system_clock)
     maintenance = Maintenance.from_config(config, os.environ, service)
     try:
