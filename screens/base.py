@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, ClassVar, TypeVar, cast
 
 from textual import events, on, work
 from textual.app import ComposeResult
-from textual.binding import BindingType
-from textual.containers import Horizontal
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.widgets import Button, Static
@@ -17,8 +17,9 @@ from textual.widgets import Button, Static
 from kiosk.errors import KioskError
 from kiosk.serving import MemberView, Readiness
 from screens.widgets.banner import DemoBanner
-from screens.widgets.buttons import KioskButton
+from screens.widgets.buttons import TouchButton
 from screens.widgets.entry import EntryForm
+from screens.widgets.legend import KeyLegend
 
 if TYPE_CHECKING:
     from screens.app import KioskApp, Session
@@ -73,12 +74,17 @@ class KioskScreen(Screen[None]):
 
 
 class MemberScreen(KioskScreen):
-    """A step of the member flow: top bar, body, a row of actions; F1 or "?" opens Help."""
+    """A step of the member flow: top bar, body, a row of actions, the key legend under them;
+    F1 or "?" opens Help; Tab and the arrow keys move over the buttons, Enter presses one."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         ("f1", "help", "Help"),
         ("question_mark", "help", "Help"),
+        Binding("left", "app.focus_previous", show=False),
+        Binding("right", "app.focus_next", show=False),
     ]
+    HELP_LABEL: ClassVar[str] = "ui.help.button"
+    """The Help button's words: the member's language, or both before one is chosen."""
     SHOW_DEMO: ClassVar[bool] = False
     """The demo banner lists sample NIKs: only where they help, before the member is known."""
 
@@ -87,8 +93,20 @@ class MemberScreen(KioskScreen):
         if self.SHOW_DEMO and self.kiosk.banner:
             yield DemoBanner(self.kiosk.banner)
         yield from self.body()
-        with Horizontal(id="actions"):
-            yield from self.actions()
+        with Vertical(id="bottom"):
+            with Horizontal(id="actions"):
+                yield from self.actions()
+            legend = list(self.legend())
+            if legend:
+                yield KeyLegend(legend, place="under")
+
+    def legend(self) -> Iterable[str]:
+        """The keys of this screen, in the member's language (:meth:`key`)."""
+        return ()
+
+    def key(self, name: str, /, **params: object) -> str:
+        """One item of the legend: ``Enter lanjut``, ``K kartu``."""
+        return self.t(f"ui.legend.{name}", **params)
 
     @property
     def session(self) -> "Session":
@@ -103,7 +121,8 @@ class MemberScreen(KioskScreen):
             yield Static(self.t("ui.brand"), id="brand")
             if data_date:
                 yield Static(self._data_date(), id="data-date", classes=self._date_classes())
-            yield KioskButton(self.t("ui.help.button"), id="help", classes="help")
+            # F1 is the keyboard's way to Help, so the button stays out of the Tab order.
+            yield TouchButton(self.t(self.HELP_LABEL), id="help", classes="help")
 
     def body(self) -> Iterable[Widget]:
         return ()
@@ -155,7 +174,29 @@ class KioskModal(ModalScreen[None]):
 
 
 class VerifiedScreen(MemberScreen):
-    """A step shown only to a verified member: the status and the card."""
+    """A step shown only to a verified member: the status, the card, the JHT answer.
+
+    Each offers the others and Done, as buttons and as one letter each, the first
+    of the action's word in the member's language (``ui.shortcut.*``: K kartu, C card).
+    """
+
+    SHORTCUTS: ClassVar[tuple[str, ...]] = ()
+    """The actions this screen offers by letter, in the order of its legend."""
+
+    def shortcut(self, action: str) -> str:
+        return self.t(f"ui.shortcut.{action}")
+
+    def shortcut_keys(self) -> list[str]:
+        return [self.key(action, key=self.shortcut(action)) for action in self.SHORTCUTS]
+
+    async def on_key(self, event: events.Key) -> None:
+        if not event.character:
+            return
+        for action in self.SHORTCUTS:
+            if event.character.upper() == self.shortcut(action):
+                event.stop()
+                await self.run_action(action)
+                return
 
     @property
     def view(self) -> MemberView:

@@ -28,6 +28,7 @@ from kiosk.standing import program_name
 from screens.base import VerifiedScreen
 from screens.dates import day
 from screens.widgets.buttons import KioskButton
+from screens.widgets.legend import KeyLegend
 from screens.widgets.qr import QrCode
 
 QR_GAP = 1
@@ -40,8 +41,11 @@ class CardScreen(VerifiedScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         ("escape", "back", "Back"),
         ("backspace", "back", "Back"),
+        Binding("up", "app.focus_previous", show=False),
+        Binding("down", "app.focus_next", show=False),
         *(Binding(key, f"pick({n})", show=False) for n, key in enumerate(PICK_KEYS)),
     ]
+    SHORTCUTS = ("jht", "done")
 
     picked: reactive[int | None] = reactive(None, recompose=True)
     """The index of the card shown, in the order of the memberships; ``None`` while choosing."""
@@ -50,6 +54,7 @@ class CardScreen(VerifiedScreen):
 
     def __init__(self) -> None:
         super().__init__()
+        self._last_picked: int | None = None
         if len(self.view.cards) == 1:
             self.set_reactive(CardScreen.picked, 0)
             self.set_reactive(CardScreen.fits, self._qr_fits(self.view.cards[0]))
@@ -80,8 +85,9 @@ class CardScreen(VerifiedScreen):
                 # From kiosk.layout, not kiosk.tcss: the room card_fits counts is the room given.
                 side.styles.min_width = CARD_SIDE_COLUMNS - QR_GAP
                 yield from self._details(card)
-                yield KioskButton(self.t("ui.back"), id="back")
-                yield KioskButton(self.t("ui.done"), id="done")
+                yield from self._buttons()
+                # Beside the QR: a line under it would cost the QR the line it may need.
+                yield KeyLegend(self._legend(), place="inline")
 
     def _picker(self) -> Iterable[Widget]:
         with Vertical(id="card-pick"):
@@ -93,9 +99,21 @@ class CardScreen(VerifiedScreen):
                 label = Text(f"{PICK_KEYS[n]}   KPJ {membership.kpj}   ")
                 segment = self.t(f"ui.segment.{membership.segment.value}")
                 label.append(membership.employer_name or segment)
-                yield KioskButton(label, action=f"screen.pick({n})", classes="pick")
-            yield KioskButton(self.t("ui.back"), id="back")
-            yield KioskButton(self.t("ui.done"), id="done")
+                yield KioskButton(label, action=f"screen.pick({n})", classes="pick", id=f"pick-{n}")
+            yield from self._buttons()
+        yield KeyLegend(self._legend(), place="docked")
+
+    def _buttons(self) -> Iterable[Widget]:
+        """What the status screen offers, from here: back to it (or to the choice), JHT, Done."""
+        yield KioskButton(self.t("ui.back"), id="back", variant="primary")
+        yield KioskButton(self.t("jht.title"), id="jht")
+        yield KioskButton(self.t("ui.done"), id="done")
+
+    def _legend(self) -> list[str]:
+        keys = [self.key("move_list"), self.key("press")]
+        if self.picked is None:
+            keys.append(self.key("pick", last=len(self.view.cards)))
+        return [*keys, self.key("back"), *self.shortcut_keys(), self.key("help")]
 
     def _details(self, card: MembershipCard) -> Iterable[Widget]:
         lang = self.kiosk.lang
@@ -126,9 +144,20 @@ class CardScreen(VerifiedScreen):
             return self.picked is None and isinstance(index, int) and index < len(self.view.cards)
         return True
 
+    async def recompose(self) -> None:
+        """A new layout has new buttons: focus goes to the first (Back, or the first card), or
+        back to the card the member just looked at, so Enter always has a button to press."""
+        await super().recompose()
+        buttons = [button for button in self.query(Button) if button.focusable]
+        if self._last_picked is not None and self.picked is None:
+            self.set_focus(buttons[self._last_picked])
+        elif buttons:
+            self.set_focus(buttons[0])
+
     def action_pick(self, index: int) -> None:
         card = self.view.cards[index]
         self.fits = self._qr_fits(card)
+        self._last_picked = index
         self.picked = index
         self.note_shown(self.view, self._outcome(card))
 
@@ -162,6 +191,12 @@ class CardScreen(VerifiedScreen):
             self.picked = None
             return
         await self.kiosk.show_status()
+
+    @on(Button.Pressed, "#jht")
+    def action_jht(self) -> None:
+        from screens.jht import JhtScreen
+
+        self.kiosk.switch_screen(JhtScreen())
 
     @on(Button.Pressed, "#done")
     def action_done(self) -> None:

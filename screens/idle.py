@@ -10,6 +10,7 @@ from textual.widgets import Button, Static
 
 from screens.base import KioskModal
 from screens.widgets.buttons import KioskButton
+from screens.widgets.legend import KeyLegend
 
 
 class IdleScreen(KioskModal):
@@ -25,6 +26,7 @@ class IdleScreen(KioskModal):
             yield Static(self.t("ui.idle.title"), classes="title-small")
             yield Static(self._text(), id="countdown")
             yield KioskButton(self.t("ui.idle.continue"), id="continue", variant="primary")
+            yield KeyLegend([self.t("ui.legend.any_key")], place="inline")
 
     def _text(self) -> str:
         return self.t("ui.idle.countdown", count=max(0, math.ceil(self.seconds_left)))

@@ -13,7 +13,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Button, Static
 
@@ -36,6 +36,7 @@ from screens.dates import day
 from screens.widgets.buttons import KioskButton
 from screens.widgets.membership import jht_balance, kpj_heading, segment_name
 from screens.widgets.notice import Notice
+from screens.widgets.reading import SCROLL_BINDINGS, ReadingScroll
 
 _OUTCOME_CLASSES = {Outcome.NOW: "-good", Outcome.FROM: "-soon", Outcome.NOT: "-bad"}
 
@@ -119,7 +120,9 @@ class JhtScreen(VerifiedScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         ("escape", "back", "Back"),
         ("backspace", "back", "Back"),
+        *SCROLL_BINDINGS,
     ]
+    SHORTCUTS = ("card", "done")
 
     def body(self) -> Iterable[Widget]:
         standing = self.view.standing
@@ -127,7 +130,7 @@ class JhtScreen(VerifiedScreen):
         lang = self.kiosk.lang
         today = local_date(self.kiosk.service.clock)
         memberships = {m.membership.kpj: m.membership for m in standing.memberships}
-        with VerticalScroll(id="jht-answer"):
+        with ReadingScroll(id="jht-answer"):
             yield Static(self.t("jht.title"), classes="title-small")
             if jht.merge_first:
                 yield Notice(self.t("jht.merge"))
@@ -147,13 +150,27 @@ class JhtScreen(VerifiedScreen):
             yield Static(self.t("jht.other_grounds"), classes="answer")
             yield Static(self.t("jht.channels"), classes="advice")
 
+    def legend(self) -> Iterable[str]:
+        move = [self.key("move"), self.key("press"), self.key("scroll"), self.key("back")]
+        return [*move, *self.shortcut_keys(), self.key("help")]
+
     def actions(self) -> Iterable[Widget]:
         yield KioskButton(self.t("ui.back"), id="back", variant="primary")
+        yield KioskButton(self.t("ui.status.card"), id="card")
         yield KioskButton(self.t("ui.done"), id="done")
+
+    def action_scroll_reading(self, way: str) -> None:
+        self.query_one(ReadingScroll).scroll_by_key(way)
 
     @on(Button.Pressed, "#back")
     async def action_back(self) -> None:
         await self.kiosk.show_status()
+
+    @on(Button.Pressed, "#card")
+    def action_card(self) -> None:
+        from screens.card import CardScreen
+
+        self.kiosk.switch_screen(CardScreen())
 
     @on(Button.Pressed, "#done")
     def action_done(self) -> None:

@@ -11,7 +11,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import BindingType
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.reactive import var
 from textual.widgets import Button, ProgressBar, Static
@@ -26,6 +26,7 @@ from kiosk.sizes import format_size
 from screens.base import format_time
 from screens.staff import StaffScreen
 from screens.widgets.buttons import KioskButton
+from screens.widgets.legend import KeyLegend
 
 EXIT_CONFIRM_SECONDS = 5.0
 
@@ -44,6 +45,8 @@ class MaintenanceScreen(StaffScreen):
         ("b", "language", "Language"),
         ("x", "exit_app", "Exit"),
         ("escape", "logout", "Log out"),
+        Binding("up", "app.focus_previous", show=False),
+        Binding("down", "app.focus_next", show=False),
     ]
 
     kiosk_state: var[KioskState | None] = var(None)
@@ -75,6 +78,7 @@ class MaintenanceScreen(StaffScreen):
                 yield KioskButton(self.t("staff.exit"), id="exit-app", variant="error")
                 yield ProgressBar(id="progress", show_eta=False)
                 yield Static(id="result")
+        yield KeyLegend([self.t("ui.legend.move_list"), self.t("ui.legend.press")], place="docked")
 
     def on_mount(self) -> None:
         self.load_state()

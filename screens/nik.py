@@ -15,7 +15,7 @@ from kiosk.i18n import Message, msg
 from kiosk.nik import NIK_LENGTH, InvalidNikError, NikProblem, normalise_nik
 from kiosk.serving import Accepted, Admission, Busy, Invalid, Wait
 from screens.base import EntryScreen, format_clock
-from screens.widgets.buttons import KioskButton
+from screens.widgets.buttons import TouchButton
 from screens.widgets.entry import EntryForm, group_digits
 from screens.widgets.keypad import DigitPad
 
@@ -42,8 +42,11 @@ class NikScreen(EntryScreen):
             hint=lambda digits: self.t("ui.nik.count", count=len(digits), length=NIK_LENGTH),
         )
 
+    def legend(self) -> Iterable[str]:
+        return map(self.key, ("digits", "erase", "next", "back", "help"))
+
     def actions(self) -> Iterable[Widget]:
-        yield KioskButton(self.t("ui.back"), id="back")
+        yield TouchButton(self.t("ui.back"), id="back")
 
     def on_mount(self) -> None:
         """Back from the mother's-name step, the member finds the NIK they typed."""

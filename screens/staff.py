@@ -16,7 +16,7 @@ from kiosk.maintenance import LoggedIn, Login, NoPin, WrongPin
 from kiosk.pin import MAX_PIN
 from kiosk.serving import Locked
 from screens.base import EntryScreen, KioskScreen, format_clock
-from screens.widgets.buttons import KioskButton
+from screens.widgets.buttons import TouchButton
 from screens.widgets.entry import EntryForm
 from screens.widgets.keypad import DigitPad
 
@@ -45,8 +45,11 @@ class PinScreen(EntryScreen, StaffScreen):
             drawing=self.dots,
         )
 
+    def legend(self) -> Iterable[str]:
+        return map(self.key, ("digits", "erase", "check", "back"))
+
     def actions(self) -> Iterable[Widget]:
-        yield KioskButton(self.t("staff.cancel"), id="cancel")
+        yield TouchButton(self.t("staff.cancel"), id="cancel")
 
     def dots(self, pin: str) -> tuple[str, str]:
         dot = "*" if self.kiosk.linux_console else PIN_DOT

@@ -16,8 +16,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual import on
-from textual.binding import BindingType
-from textual.containers import VerticalScroll
+from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import Button, Static
 
@@ -25,30 +24,44 @@ from screens.base import VerifiedScreen, format_time
 from screens.widgets.buttons import KioskButton
 from screens.widgets.membership import MembershipPanel
 from screens.widgets.notice import Notice
+from screens.widgets.reading import SCROLL_BINDINGS, ReadingScroll
 
 
 class StatusScreen(VerifiedScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
-        ("c", "card", "Card"),
-        ("j", "jht", "JHT"),
-        ("escape", "done", "Done"),
+        # Escape no longer wipes the member at once: it goes to Done, which Enter then presses.
+        Binding("escape", "focus_done", show=False),
+        *SCROLL_BINDINGS,
     ]
+    SHORTCUTS = ("card", "jht", "done")
+    AUTO_FOCUS = "#card"
 
     def body(self) -> Iterable[Widget]:
-        with VerticalScroll(id="status"):
+        with ReadingScroll(id="status"):
             yield from self._member()
+
+    def legend(self) -> Iterable[str]:
+        move = [self.key("move"), self.key("press"), self.key("scroll")]
+        return [*move, *self.shortcut_keys(), self.key("help")]
+
+    def action_scroll_reading(self, way: str) -> None:
+        self.query_one(ReadingScroll).scroll_by_key(way)
+
+    def action_focus_done(self) -> None:
+        self.query_one("#done", Button).focus()
 
     async def refill(self) -> None:
         """The member of the session now, in place of the last one; the data's date anew."""
-        box = self.query_one("#status", VerticalScroll)
+        box = self.query_one(ReadingScroll)
         await box.remove_children()
         await box.mount_all(self._member())
         self.refresh_data_date()
+        self.query_one("#card", Button).focus()
 
     async def on_screen_suspend(self) -> None:
         """Under Help or the idle countdown the member stays; once off the stack, nothing does."""
         if self not in self.kiosk.screen_stack:
-            box = self.query_one("#status", VerticalScroll)
+            box = self.query_one(ReadingScroll)
             await box.remove_children()
             box.scroll_home(animate=False)
 

@@ -12,7 +12,7 @@ from textual.widgets import Button
 
 from kiosk.serving import MemberView, Refused, Verdict
 from screens.base import EntryScreen, format_clock
-from screens.widgets.buttons import KioskButton
+from screens.widgets.buttons import TouchButton
 from screens.widgets.entry import EntryForm
 from screens.widgets.keypad import LetterBoard
 
@@ -37,8 +37,11 @@ class VerifyScreen(EntryScreen):
             drawing=lambda answer: (answer, "_"),
         )
 
+    def legend(self) -> Iterable[str]:
+        return map(self.key, ("letters", "erase", "check", "back", "help"))
+
     def actions(self) -> Iterable[Widget]:
-        yield KioskButton(self.t("ui.back"), id="back")
+        yield TouchButton(self.t("ui.back"), id="back")
 
     def typed(self, answer: str, text: str) -> tuple[str, str]:
         if not all(acceptable(c) for c in text):

@@ -9,7 +9,7 @@ from textual.containers import Center, Vertical
 from textual.widget import Widget
 from textual.widgets import Button, Static
 
-from kiosk.i18n import LANG_NAMES, Lang, msg
+from kiosk.i18n import Lang, msg
 from kiosk.serving import Readiness
 from screens.base import MemberScreen
 from screens.widgets.buttons import KioskButton
@@ -25,6 +25,7 @@ class WelcomeScreen(MemberScreen):
         ("e", "start('en')", "Start"),
     ]
     SHOW_DEMO = True
+    HELP_LABEL = "ui.help.button_both"
 
     def body(self) -> Iterable[Widget]:
         with Vertical(id="welcome-box"):
@@ -37,10 +38,10 @@ class WelcomeScreen(MemberScreen):
             with Center():
                 yield KioskButton("Start - English", id="start-en", variant="primary")
             yield Static(msg("ui.welcome.privacy").bilingual(), classes="note")
-            keys = msg("ui.welcome.keys", default=LANG_NAMES[self.kiosk.lang])
-            yield Static(keys.bilingual(), classes="note")
+            yield Static(msg("ui.welcome.keys").bilingual(), classes="note")
 
     def on_mount(self) -> None:
+        self.focus_default()
         self.check_readiness()
         self.set_interval(RECHECK_SECONDS, self.check_readiness)
 
@@ -50,7 +51,15 @@ class WelcomeScreen(MemberScreen):
         if not readiness.serving:
             self.kiosk.wipe(OutOfServiceScreen())
         elif before != readiness:
-            self.refresh(recompose=True)
+            self.call_later(self._redraw)
+
+    async def _redraw(self) -> None:
+        await self.recompose()
+        self.focus_default()
+
+    def focus_default(self) -> None:
+        """Enter presses the focused button: the default language's, until the member moves."""
+        self.query_one(f"#start-{self.kiosk.lang}", Button).focus()
 
     @on(Button.Pressed, "#start-id")
     def start_indonesian(self) -> None:

@@ -270,7 +270,7 @@ def test_jht(snap_compare: Compare, kiosk: Kiosk, size: Size, case: str, lang_ke
 def test_card(snap_compare: Compare, kiosk: Kiosk, size: Size) -> None:
     async def run(pilot: Pilot[Any]) -> None:
         await to_status(kiosk, "active")(pilot)
-        await pilot.press("c")
+        await pilot.press("k")
 
     snap(snap_compare, kiosk.app(), size, run, CardScreen)
 
@@ -281,7 +281,7 @@ def test_card_pick(snap_compare: Compare, kiosk: Kiosk, size: Size) -> None:
 
     async def run(pilot: Pilot[Any]) -> None:
         await to_status(kiosk, "job_changer")(pilot)
-        await pilot.press("c")
+        await pilot.press("k")
 
     snap(snap_compare, kiosk.app(), size, run, CardScreen)
 

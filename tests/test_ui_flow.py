@@ -224,7 +224,7 @@ def test_whole_flow_in_bahasa_indonesia(kiosk: Kiosk) -> None:
         assert person.mother not in text
         assert person.mother.upper() not in text.upper()
 
-        await pilot.press("c")
+        await pilot.press("k")
         await pilot.pause()
         assert showing(app) is CardScreen
         assert "Kartu Peserta Digital" in shown(app)
@@ -713,7 +713,7 @@ def test_markup_in_names_is_shown_as_typed(kiosk: Kiosk) -> None:
         assert showing(app) is StatusScreen
         for fragment in feed_text:
             assert fragment in screen_text(app)
-        await pilot.press("c")
+        await pilot.press("k")
         await settle(pilot)
         assert showing(app) is CardScreen
         assert MARKUP_EMPLOYER in screen_text(app)
@@ -1057,7 +1057,7 @@ def test_the_kept_status_screen_shows_each_member_their_own_and_keeps_none(kiosk
         return " ".join(str(w.render()) for s in kept(app) for w in s.query(Static))
 
     async def leave(app: KioskApp, pilot: Pilot[Any]) -> None:
-        await pilot.press("escape")
+        await pilot.press("escape", "enter")
         await settle(pilot)
         assert showing(app) is DoneScreen
         await pilot.press("enter")
@@ -1131,13 +1131,13 @@ def test_a_long_status_scrolls_by_keyboard_on_the_smallest_screen(kiosk: Kiosk) 
         await pilot.press("escape")
         await settle(pilot)
         assert showing(app) is StatusScreen
-        await pilot.press("c")
+        await pilot.press("k")
         await settle(pilot)
         assert showing(app) is CardScreen
         await pilot.press("escape")
         await settle(pilot)
         assert showing(app) is StatusScreen
-        await pilot.press("escape")
+        await pilot.press("escape", "enter")
         await settle(pilot)
         assert showing(app) is DoneScreen
         assert app.session is None

@@ -1,12 +1,18 @@
-"""Buttons for touch and mouse only.
+"""Buttons: the ones a keyboard reaches, and the ones only touch and mouse press.
 
-A focused button would take the physical keyboard's Enter: on the NIK screen
-Enter must submit the NIK, not press whichever button happened to hold focus.
-The keyboard has its own keys on every screen (Enter, Escape, F1).
+Where the member types (the NIK, the mother's name, the staff PIN) a focused
+button would take the physical keyboard's Enter, which must submit the form:
+there the buttons are :class:`TouchButton` and the keyboard has Enter, Escape
+and F1. Everywhere else the member moves over the buttons with Tab or the
+arrow keys and presses the focused one with Enter.
 """
 
 from textual.widgets import Button
 
 
-class KioskButton(Button, can_focus=False):
+class KioskButton(Button):
+    pass
+
+
+class TouchButton(KioskButton, can_focus=False):
     pass
