@@ -56,6 +56,7 @@ RANGES: Mapping[str, Range] = {
     "limits.pin_lockout_minutes": Range(1, _WEEK_MINUTES),
     "limits.staff_idle_seconds": Range(MIN_IDLE_SECONDS, _HOUR_SECONDS),
     "audit.retention_days": Range(1, 3650),
+    "accessibility.words_per_minute": Range(80, 300),
 }
 """Every whole-number setting by its dotted name. The maxima are far beyond what an operator
 means and far below what date arithmetic survives: a mistyped lockout of a billion minutes
@@ -75,6 +76,7 @@ class Config:
     """Audit events older than this are pruned."""
     state_path: Path | None = None
     """The audit log, the abuse counters and the staff settings; ``None``: beside the cache."""
+    accessibility: "AccessibilitySettings" = field(default_factory=lambda: AccessibilitySettings())
 
     @property
     def state_file(self) -> Path:
@@ -124,6 +126,19 @@ class Limits:
     pin_lockout: timedelta = timedelta(minutes=15)
     staff_idle: timedelta = timedelta(minutes=2)
     """Staff are logged out after this long without a key or a touch."""
+
+
+@dataclass(frozen=True)
+class AccessibilitySettings:
+    """Spoken guidance (:mod:`kiosk.speech`), off unless staff turn it on."""
+
+    speech: bool = False
+    """Each screen's instruction is read aloud with espeak-ng."""
+    headphones: bool = False
+    """Only headphones can hear the kiosk: a member's name, status and balance may be spoken
+    too. A branch office is a public room, so without them they never are."""
+    words_per_minute: int = 150
+    """espeak-ng's own 175 is brisk for the Indonesian voice and for older members."""
 
 
 @dataclass(frozen=True)
@@ -191,6 +206,7 @@ def _parse(raw: dict[str, object], path: Path) -> Config:
     state = top.table("state")
     state_path = state.optional_path("path")
     state.done()
+    accessibility = _accessibility(top.table("accessibility"))
     top.done()
     cache_path = cache.path("path", "/var/lib/kiosk/cache.db")
     key_file = keys.optional_path("master_key_file")
@@ -220,6 +236,7 @@ def _parse(raw: dict[str, object], path: Path) -> Config:
         limits=limits,
         audit_retention=timedelta(days=retention),
         state_path=state_path,
+        accessibility=accessibility,
     )
 
 
@@ -236,6 +253,17 @@ def _screen_settings(table: "_Reader") -> ScreenSettings:
         max_staleness=timedelta(days=most),
         qr_mode=qr_mode,
     )
+
+
+def _accessibility(table: "_Reader") -> AccessibilitySettings:
+    default = AccessibilitySettings()
+    settings = AccessibilitySettings(
+        speech=table.boolean("speech", default.speech),
+        headphones=table.boolean("headphones", default.headphones),
+        words_per_minute=table.integer("words_per_minute", default.words_per_minute),
+    )
+    table.done()
+    return settings
 
 
 def _limits(table: "_Reader") -> Limits:
@@ -273,6 +301,12 @@ class _Reader:
         value = self._table.pop(key, default)
         if not isinstance(value, str):
             raise ConfigError(msg("config.not_text", path=self._path, key=self._name(key)))
+        return value
+
+    def boolean(self, key: str, default: bool) -> bool:
+        value = self._table.pop(key, default)
+        if not isinstance(value, bool):
+            raise ConfigError(msg("config.not_bool", path=self._path, key=self._name(key)))
         return value
 
     def integer(self, key: str, default: int) -> int:

@@ -111,6 +111,30 @@ def test_screen_settings_and_their_limits(tmp_path: Path) -> None:
         assert key in raised.value.message.text("en")
 
 
+def test_accessibility_is_off_and_private_unless_staff_say_otherwise(tmp_path: Path) -> None:
+    default = load_config(write(tmp_path, "")).accessibility
+    assert (default.speech, default.headphones, default.words_per_minute) == (False, False, 150)
+    text = "[accessibility]\nspeech = true\nheadphones = true\nwords_per_minute = 120\n"
+    custom = load_config(write(tmp_path, text)).accessibility
+    assert (custom.speech, custom.headphones, custom.words_per_minute) == (True, True, 120)
+    for bad, key in (
+        ('speech = "true"', "accessibility.speech"),
+        ("headphones = 1", "accessibility.headphones"),
+        ("words_per_minute = 40", "accessibility.words_per_minute"),
+        ("words_per_minute = true", "accessibility.words_per_minute"),
+    ):
+        message = config_error(write(tmp_path, f"[accessibility]\n{bad}\n"))
+        assert key in message.text("en")
+        assert key in message.text("id")
+    switch = config_error(write(tmp_path, '[accessibility]\nspeech = "yes"\n'))
+    assert switch.key == "config.not_bool"
+    assert switch.text("en").endswith(
+        "accessibility.speech must be true or false (without quotes)."
+    )
+    unknown = config_error(write(tmp_path, "[accessibility]\nvolume = 3\n"))
+    assert "unknown settings: accessibility.volume" in unknown.text("en")
+
+
 # Every input is either a Config the kiosk can live with or a ConfigError.
 
 FAR = datetime(9000, 1, 1, tzinfo=UTC)
@@ -318,7 +342,9 @@ SETTINGS: dict[str, tuple[str, ...]] = {
     "limits": tuple(name.split(".")[1] for name in RANGES if name.startswith("limits.")),
     "audit": ("retention_days",),
     "state": ("path",),
+    "accessibility": ("speech", "headphones", "words_per_minute"),
 }
+SWITCHES = frozenset({"accessibility.speech", "accessibility.headphones"})
 FINE_PATHS = [
     "",
     "cache.db",
@@ -423,6 +449,8 @@ def likely_value(name: str) -> st.SearchStrategy[object]:
         return weighted((3, st.integers(low, high)), (1, edges))
     if name == "screen.qr_mode":
         return st.sampled_from(["auto", "half", "whole", "sixel"])
+    if name in SWITCHES:
+        return weighted((3, st.booleans()), (1, st.sampled_from(["true", 1, 0, "yes"])))
     odd = st.sampled_from(ODD_PATHS) | st.text(max_size=12)
     return weighted((3, st.sampled_from(FINE_PATHS)), (1, odd))
 

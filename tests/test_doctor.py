@@ -15,6 +15,7 @@ import pty
 import shutil
 import sqlite3
 import struct
+import subprocess
 import termios
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -409,3 +410,51 @@ def test_the_doctor_sizes_the_qr_the_widget_draws() -> None:
     for mode in ("half", "whole"):
         assert largest_qr(mode) == QrCode.cells(largest, mode)
     assert (screen_for_qr("half"), screen_for_qr("whole")) == ((87, 30), (144, 58))
+
+
+def with_speech(site: Site, headphones: bool = False) -> None:
+    switch = "true" if headphones else "false"
+    text = f"\n[accessibility]\nspeech = true\nheadphones = {switch}\n"
+    site.config.write_text(site.config.read_text() + text)
+
+
+def test_speech_off_is_said_and_asks_nothing_of_espeak_ng(site: Site, tmp_path: Path) -> None:
+    report = doctor(site, PATH=str(tmp_path))
+    assert report.code == 0, report.out
+    assert report.status("speech") == "OK"
+    assert "Spoken guidance is off" in report.line("speech")
+
+
+@pytest.mark.skipif(
+    shutil.which("espeak-ng") is None and not os.environ.get("CI"),
+    reason="espeak-ng is not installed (apt-get install espeak-ng); CI installs it",
+)
+def test_speech_on_needs_espeak_ng_and_a_voice_for_each_language(
+    site: Site, tmp_path: Path
+) -> None:
+    with_speech(site)
+    report = doctor(site)
+    assert report.code == 0, report.out
+    assert "with the voices id, en-gb" in report.line("speech")
+    assert "are not spoken (headphones = false)" in report.line("speech")
+    doctor(site, PATH=str(tmp_path)).assert_problem("speech", "espeak-ng is not installed")
+    # A copy of espeak-ng's data without its Indonesian (Austronesian, "poz") languages.
+    program = shutil.which("espeak-ng")
+    assert program is not None
+    listed = subprocess.run([program, "--version"], capture_output=True, check=True)
+    installed = Path(listed.stdout.decode().split("Data at: ")[1].strip())
+    data = tmp_path / "data" / "espeak-ng-data"
+    (data / "lang").mkdir(parents=True)
+    for entry in installed.iterdir():
+        if entry.name != "lang":
+            (data / entry.name).symlink_to(entry)
+    for family in (installed / "lang").iterdir():
+        if family.name != "poz":
+            (data / "lang" / family.name).symlink_to(family)
+    mute = doctor(site, ESPEAK_DATA_PATH=str(data.parent))
+    mute.assert_problem("speech", "cannot speak with the voice id:", "apt-get install espeak-ng")
+    assert "en-gb" not in mute.line("speech").split(" — Fix: ")[0].split("PROBLEM: ")[1]
+    site.config.write_text(
+        site.config.read_text().replace("headphones = false", "headphones = true")
+    )
+    assert "are spoken because headphones = true" in doctor(site).line("speech")

@@ -20,7 +20,7 @@ def register(subparsers: Subparsers) -> None:
         subparsers,
         "doctor",
         _doctor,
-        "check this kiosk's key, config, trust, feed, clock, cache, disk and terminal",
+        "check this kiosk's key, config, trust, feed, clock, cache, disk, speech and terminal",
     )
     doctor.add_argument(
         "--offline", action="store_true", help="check everything but the feed over the network"

@@ -16,6 +16,7 @@ from kiosk.doctor.fixes import CONFIG
 from kiosk.doctor.freshness import check_clock, check_data
 from kiosk.doctor.keys import check_fleet_key, check_key
 from kiosk.doctor.screen import check_colours, check_glyphs, check_terminal
+from kiosk.doctor.speech import check_speech
 from kiosk.doctor.storage import check_cache, check_disk, check_integrity, check_state
 from kiosk.doctor.terminal import Terminal
 from kiosk.doctor.trust import check_card_key, check_trust_root
@@ -38,6 +39,7 @@ CHECKS = (
     "clock",
     "disk",
     "state",
+    "speech",
     "glyphs",
     "terminal",
     "colours",
@@ -84,6 +86,7 @@ def diagnose(
         ),
         check_disk(config.cache_path),
         check_state(config.state_file),
+        check_speech(config, environ),
         check_glyphs(terminal, mode, config),
         check_terminal(terminal, mode, config.path),
         check_colours(terminal),
