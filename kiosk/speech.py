@@ -204,6 +204,11 @@ class Speaker:
         worker.start()
         return utterance
 
+    @property
+    def current(self) -> Utterance | None:
+        """What was last started and not stopped since (it may have ended)."""
+        return self._current
+
     def stop(self) -> None:
         """Silence at once: the screen changed, or the session was wiped."""
         with self._lock:

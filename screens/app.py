@@ -22,7 +22,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen, Screen
 
 from kiosk.banner import Banner
-from kiosk.config import QrMode
+from kiosk.config import AccessibilitySettings, QrMode
 from kiosk.errors import KioskError
 from kiosk.i18n import Lang, msg
 from kiosk.logs import log_unexpected
@@ -30,6 +30,7 @@ from kiosk.maintenance import Maintenance
 from kiosk.notify import Notifier
 from kiosk.schedule import SyncSchedule
 from kiosk.serving import KioskService, MemberView, Readiness
+from kiosk.speech import Speaker
 from screens.theme import KIOSK_THEME
 
 log = logging.getLogger(__name__)
@@ -95,8 +96,11 @@ class KioskApp(App[int], inherit_bindings=False):
         ticks: Callable[[], float] = time.monotonic,
         notifier: Notifier | None = None,
         schedule: SyncSchedule | None = None,
+        speaker: Speaker | None = None,
     ) -> None:
         super().__init__()
+        self.speaker = speaker or Speaker(AccessibilitySettings())
+        """Each screen's instruction read aloud; silent unless staff turned speech on."""
         self.notifier = notifier or Notifier(None)
         """systemd's READY, WATCHDOG and STATUS; a no-op outside systemd."""
         self.schedule = schedule
@@ -151,6 +155,9 @@ class KioskApp(App[int], inherit_bindings=False):
     def on_resize(self, event: events.Resize) -> None:
         self.set_class(event.size.height < TALL_SCREEN, "-short")
 
+    def on_unmount(self) -> None:
+        self.speaker.stop()
+
     def _stop(self) -> None:
         """Signals end the App through its own shutdown, which restores the terminal."""
         log.info("stopping on signal")
@@ -183,6 +190,7 @@ class KioskApp(App[int], inherit_bindings=False):
         from screens.welcome import WelcomeScreen
 
         self.session = None
+        self.speaker.stop()
         while len(self.screen_stack) > 2:
             self.pop_screen()
         self.switch_screen(then or WelcomeScreen())

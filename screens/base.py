@@ -16,6 +16,7 @@ from textual.widgets import Button, Static
 
 from kiosk.errors import KioskError
 from kiosk.serving import MemberView, Readiness
+from kiosk.speech import Phrase, guidance
 from screens.widgets.banner import DemoBanner
 from screens.widgets.buttons import TouchButton
 from screens.widgets.entry import EntryForm
@@ -24,6 +25,8 @@ from screens.widgets.legend import KeyLegend
 if TYPE_CHECKING:
     from screens.app import KioskApp, Session
 
+LISTEN_KEY = "f2"
+"""Hear the screen's instruction again; a function key, so that it is never typed."""
 Answer = TypeVar("Answer")
 """What the core gives back for a screen's question (:meth:`EntryScreen.ask`)."""
 
@@ -42,15 +45,36 @@ def format_clock(moment: datetime) -> str:
     return moment.astimezone().strftime("%H.%M")
 
 
-class KioskScreen(Screen[None]):
-    """A full screen of the kiosk; ``t`` speaks the member's language."""
+class KioskView:
+    """What a screen and a box over it share: the App, the member's language, and the
+    instruction read aloud on arrival and again on F2."""
+
+    GUIDANCE: ClassVar[str | None] = None
+    """Its instruction in :data:`kiosk.speech.GUIDANCE`; ``None``: it says nothing."""
 
     @property
     def kiosk(self) -> "KioskApp":
-        return kiosk_app(self)
+        return kiosk_app(cast(Widget, self))
 
     def t(self, key: str, /, **params: object) -> str:
         return self.kiosk.t(key, **params)
+
+    def spoken(self) -> list[Phrase]:
+        """What is said: the instruction; a screen with personal data adds it, marked so."""
+        return [] if self.GUIDANCE is None else guidance(self.GUIDANCE, self.kiosk.lang)
+
+    def on_screen_resume(self) -> None:
+        self.action_listen()
+
+    def action_listen(self) -> None:
+        if self.kiosk.speaker.settings.speech:
+            self.kiosk.speaker.say_all(self.spoken())
+
+
+class KioskScreen(KioskView, Screen[None]):
+    """A full screen of the kiosk."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding(LISTEN_KEY, "listen", show=False)]
 
     @work(thread=True, exclusive=True, group="readiness")
     def check_readiness(self) -> None:
@@ -97,6 +121,8 @@ class MemberScreen(KioskScreen):
             with Horizontal(id="actions"):
                 yield from self.actions()
             legend = list(self.legend())
+            if legend and self.kiosk.speaker.settings.speech:
+                legend.append(self.key("listen"))
             if legend:
                 yield KeyLegend(legend, place="under")
 
@@ -121,7 +147,9 @@ class MemberScreen(KioskScreen):
             yield Static(self.t("ui.brand"), id="brand")
             if data_date:
                 yield Static(self._data_date(), id="data-date", classes=self._date_classes())
-            # F1 is the keyboard's way to Help, so the button stays out of the Tab order.
+            # F1 and F2 are the keyboard's ways to these, so they stay out of the Tab order.
+            if self.kiosk.speaker.settings.speech:
+                yield TouchButton(self.t("ui.listen.button"), id="listen", classes="help")
             yield TouchButton(self.t(self.HELP_LABEL), id="help", classes="help")
 
     def body(self) -> Iterable[Widget]:
@@ -155,6 +183,10 @@ class MemberScreen(KioskScreen):
     def _date_classes(self) -> str:
         return "-stale" if self._stale() else ""
 
+    @on(Button.Pressed, "#listen")
+    def listen_again(self) -> None:
+        self.action_listen()
+
     @on(Button.Pressed, "#help")
     def action_help(self) -> None:
         from screens.help import HelpScreen
@@ -162,15 +194,10 @@ class MemberScreen(KioskScreen):
         self.kiosk.push_screen(HelpScreen())
 
 
-class KioskModal(ModalScreen[None]):
+class KioskModal(KioskView, ModalScreen[None]):
     """A box over the current screen (Help, the idle countdown)."""
 
-    @property
-    def kiosk(self) -> "KioskApp":
-        return kiosk_app(self)
-
-    def t(self, key: str, /, **params: object) -> str:
-        return self.kiosk.t(key, **params)
+    BINDINGS: ClassVar[list[BindingType]] = [Binding(LISTEN_KEY, "listen", show=False)]
 
 
 class VerifiedScreen(MemberScreen):

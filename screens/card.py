@@ -38,6 +38,7 @@ PICK_KEYS = "123456789"
 
 
 class CardScreen(VerifiedScreen):
+    GUIDANCE = "card"
     BINDINGS: ClassVar[list[BindingType]] = [
         ("escape", "back", "Back"),
         ("backspace", "back", "Back"),

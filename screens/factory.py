@@ -15,6 +15,7 @@ from kiosk.maintenance import Maintenance
 from kiosk.notify import Notifier
 from kiosk.schedule import SyncSchedule
 from kiosk.serving import KioskService
+from kiosk.speech import Speaker
 from screens.app import KioskApp
 
 
@@ -37,4 +38,5 @@ def build_app(
         banner=banner,
         notifier=Notifier.from_environ(environ),
         schedule=SyncSchedule(config.feed.sync_interval) if background_sync else None,
+        speaker=Speaker.from_config(config, environ),
     )

@@ -17,6 +17,7 @@ PROBLEMS = ("nik", "no_match", "inactive", "unpaid", "wrong_data", "card", "lost
 
 
 class HelpScreen(KioskModal):
+    GUIDANCE = "help"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close"),
         Binding("f1", "close", "Close"),

@@ -14,6 +14,7 @@ from screens.widgets.legend import KeyLegend
 
 
 class IdleScreen(KioskModal):
+    GUIDANCE = "idle"
     seconds_left: var[float] = var(0.0)
     """Until the session is wiped; the App counts it down."""
 

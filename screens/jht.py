@@ -117,6 +117,7 @@ def _documents(label: Message, documents: Iterable[Document], lang: Lang) -> Tex
 
 
 class JhtScreen(VerifiedScreen):
+    GUIDANCE = "jht"
     BINDINGS: ClassVar[list[BindingType]] = [
         ("escape", "back", "Back"),
         ("backspace", "back", "Back"),

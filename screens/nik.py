@@ -21,6 +21,7 @@ from screens.widgets.keypad import DigitPad
 
 
 class NikScreen(EntryScreen):
+    GUIDANCE = "nik"
     BINDINGS: ClassVar[list[BindingType]] = [("escape", "back", "Back")]
     SHOW_DEMO = True
 

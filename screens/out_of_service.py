@@ -13,6 +13,8 @@ RECHECK_SECONDS = 30.0
 
 
 class OutOfServiceScreen(KioskScreen):
+    GUIDANCE = "out_of_service"
+
     def compose(self) -> ComposeResult:
         readiness = self.kiosk.readiness
         maintenance = readiness is not None and readiness.maintenance

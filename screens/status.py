@@ -20,6 +20,7 @@ from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import Button, Static
 
+from kiosk.speech import Phrase
 from screens.base import VerifiedScreen, format_time
 from screens.widgets.buttons import KioskButton
 from screens.widgets.membership import MembershipPanel
@@ -28,6 +29,7 @@ from screens.widgets.reading import SCROLL_BINDINGS, ReadingScroll
 
 
 class StatusScreen(VerifiedScreen):
+    GUIDANCE = "status"
     BINDINGS: ClassVar[list[BindingType]] = [
         # Escape no longer wipes the member at once: it goes to Done, which Enter then presses.
         Binding("escape", "focus_done", show=False),
@@ -43,6 +45,17 @@ class StatusScreen(VerifiedScreen):
     def legend(self) -> Iterable[str]:
         move = [self.key("move"), self.key("press"), self.key("scroll")]
         return [*move, *self.shortcut_keys(), self.key("help")]
+
+    def spoken(self) -> list[Phrase]:
+        """The instruction for anyone; the member's name and memberships only into headphones
+        (the speaker leaves out what is marked personal unless staff declared them)."""
+        session = self.kiosk.session
+        if session is None or session.view is None:
+            return []  # Uncovered on its way out by a wipe: nobody's status to say.
+        lang = self.kiosk.lang
+        panels = self.query(MembershipPanel)
+        personal = [self.view.name, *(line for panel in panels for line in panel.spoken())]
+        return [*super().spoken(), *(Phrase(text, lang, personal=True) for text in personal)]
 
     def action_scroll_reading(self, way: str) -> None:
         self.query_one(ReadingScroll).scroll_by_key(way)

@@ -26,6 +26,7 @@ def acceptable(character: str) -> bool:
 
 
 class VerifyScreen(EntryScreen):
+    GUIDANCE = "verify"
     BINDINGS: ClassVar[list[BindingType]] = [("escape", "back", "Back")]
     SHOW_DEMO = True
 

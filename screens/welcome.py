@@ -19,6 +19,7 @@ RECHECK_SECONDS = 60.0
 
 
 class WelcomeScreen(MemberScreen):
+    GUIDANCE = "welcome"
     BINDINGS: ClassVar[list[BindingType]] = [
         ("enter", "start_default", "Mulai"),
         ("i", "start('id')", "Mulai"),

@@ -48,6 +48,7 @@ from kiosk.member import (
 from kiosk.notify import Notifier
 from kiosk.schedule import SyncSchedule
 from kiosk.serving import KioskService
+from kiosk.speech import Speaker
 from kiosk.state import StateStore
 from screens.app import KioskApp
 
@@ -484,6 +485,7 @@ class Kiosk:
         ticks: Ticks | None = None,
         notifier: Notifier | None = None,
         schedule: SyncSchedule | None = None,
+        speaker: Speaker | None = None,
     ) -> KioskApp:
         service = self.service(settings, limits)
         return KioskApp(
@@ -494,6 +496,7 @@ class Kiosk:
             ticks=ticks or Ticks(),
             notifier=notifier,
             schedule=schedule,
+            speaker=speaker,
         )
 
 

@@ -122,6 +122,11 @@ class MembershipPanel(Static):
             parts += ["", Padding(Marked(Text(sentence), bar, marked), (0, 1))]
         return Group(*parts)
 
+    def spoken(self) -> list[str]:
+        """The membership as it is read aloud: what the panel says, without the month grid."""
+        parts = (self._details(), self._standing(), self._paid(), self._programs())
+        return [part.plain for part in parts]
+
     def _state(self) -> Text:
         """Employer and dates, active or not and why, paid or not, and the year month by month."""
         paid = self.standing.contributions
