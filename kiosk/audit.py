@@ -61,6 +61,31 @@ class AuditEvent:
         return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
 
+def details(**fields: object) -> str:
+    """An event's detail as ``key=value`` pairs: the same for every reader in every language
+    (the central office's export, the maintenance screen, which words it in staff's)."""
+    for value in fields.values():
+        if " " in str(value) or "=" in str(value):
+            raise ValueError("a detail's value is one word")
+    return " ".join(f"{name}={value}" for name, value in fields.items())
+
+
+def parse_details(detail: str) -> dict[str, str] | None:
+    """The fields of :func:`details`; ``None`` for a detail written in another form."""
+    fields = dict(pair.partition("=")[::2] for pair in detail.split())
+    if not detail or any(not value for value in fields.values()):
+        return None
+    return fields
+
+
+UNTIL_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+"""A moment in a detail: UTC, to the second, one word."""
+
+
+def stamp_until(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime(UNTIL_FORMAT)
+
+
 def member_tag(audit_key: bytes, nik: str) -> str:
     """The member as the audit log knows them: irreversible without ``audit_key``."""
     digest = hmac.new(audit_key, nik.encode("ascii"), hashlib.sha256).digest()

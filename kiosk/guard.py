@@ -10,7 +10,7 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from kiosk.audit import Audit, Event
+from kiosk.audit import Audit, Event, details, stamp_until
 from kiosk.config import Limits
 
 FIRST_WAIT = timedelta(seconds=2)
@@ -61,7 +61,9 @@ class Guard:
         if self.failures(lock, member, now) < lock.most:
             return None
         until = now + lock.duration
-        self.audit.record(lock.lockout, "locked", member=member, detail=f"until {until:%H:%M}")
+        self.audit.record(
+            lock.lockout, "locked", member=member, detail=details(until=stamp_until(until))
+        )
         return until
 
     def attempts_left(self, lock: Lock, member: str | None, now: datetime) -> int:

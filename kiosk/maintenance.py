@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kiosk.audit import AuditEvent, Event
+from kiosk.audit import AuditEvent, Event, details
 from kiosk.cache import Cache, FeedCursor, IntegrityReport
 from kiosk.config import Config
 from kiosk.errors import CacheMissingError, KioskError
@@ -180,10 +180,10 @@ class Maintenance:
             with self.service.open_cache() as cache:
                 report = cache.check_records(progress)
         except KioskError as error:
-            audit.record(Event.STAFF_INTEGRITY, "failed", detail=error.message.key)
+            audit.record(Event.STAFF_INTEGRITY, "failed", detail=details(error=error.message.key))
             raise
         outcome = "bad" if report.bad else "ok"
-        detail = f"{report.checked} checked, {len(report.bad)} bad"
+        detail = details(checked=report.checked, bad=len(report.bad))
         audit.record(Event.STAFF_INTEGRITY, outcome, detail=detail)
         return report
 

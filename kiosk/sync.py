@@ -3,7 +3,7 @@
 import logging
 from collections.abc import Mapping
 
-from kiosk.audit import Audit, Event
+from kiosk.audit import Audit, Event, details
 from kiosk.cache import Cache
 from kiosk.clock import Clock
 from kiosk.config import Config
@@ -56,10 +56,10 @@ def audited_sync(
     if result.applied:
         stored = sum(done.upserted for done in result.applied)
         removed = sum(done.deleted for done in result.applied)
-        detail = f"{trigger}: sequence {after}, {stored} stored, {removed} removed"
+        detail = details(trigger=trigger, sequence=after, stored=stored, removed=removed)
         audit.record(Event.SYNC, "applied", detail=detail)
     else:
-        audit.record(Event.SYNC, "current", detail=f"{trigger}: sequence {after}")
+        audit.record(Event.SYNC, "current", detail=details(trigger=trigger, sequence=after))
     return result
 
 
@@ -71,6 +71,6 @@ def record_failure(audit: Audit, error: KioskError, *, trigger: str) -> None:
     the CLI's warnings, so that a failure stays one sentence on its stderr.
     """
     try:
-        audit.record(Event.SYNC, "failed", detail=f"{trigger}: {error.message.key}")
+        audit.record(Event.SYNC, "failed", detail=details(trigger=trigger, error=error.message.key))
     except KioskError as unrecorded:
         log.info("sync failure %s not audited: %s", error.message.key, unrecorded.message.key)

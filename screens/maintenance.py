@@ -5,7 +5,8 @@ records takes a while) and reports back to the screen; the screen never waits.
 """
 
 from collections.abc import Callable
-from datetime import timedelta
+from contextlib import suppress
+from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 
 from rich.text import Text
@@ -16,14 +17,14 @@ from textual.containers import Horizontal, Vertical
 from textual.reactive import var
 from textual.widgets import Button, ProgressBar, Static
 
-from kiosk.audit import AuditEvent
+from kiosk.audit import UNTIL_FORMAT, AuditEvent, Event, parse_details
 from kiosk.cache import IntegrityReport
 from kiosk.errors import KioskError
 from kiosk.feed.client import Applied, BundleRef, SyncResult
-from kiosk.i18n import LANG_NAMES, LANGS, Lang, format_count, msg
+from kiosk.i18n import LANG_NAMES, LANGS, Lang, catalogue, format_count, msg
 from kiosk.maintenance import KioskState
 from kiosk.sizes import format_size
-from screens.base import format_time
+from screens.base import format_clock, format_time
 from screens.staff import StaffScreen
 from screens.widgets.buttons import KioskButton
 from screens.widgets.legend import KeyLegend
@@ -35,6 +36,52 @@ def age(delta: timedelta, lang: Lang) -> str:
     """``2 jam 05 menit`` / ``2 h 05 min``."""
     hours, rest = divmod(int(delta.total_seconds()), 3600)
     return msg("staff.state.age", hours=hours, minutes=f"{rest // 60:02d}").text(lang)
+
+
+def describe(event: AuditEvent, lang: Lang, *, named: bool = True) -> str:
+    """An audit event in staff's language: ``Sinkron: diterapkan (staf: urutan 2, ...)``;
+    without its name where the line already says what it is (``named`` false).
+
+    The log keeps codes; what has no words in the catalogue is shown as it is stored.
+    """
+    if event.event == Event.STAFF_LANGUAGE and event.outcome in LANGS:
+        outcome = LANG_NAMES[event.outcome]
+    else:
+        outcome = _word(f"audit.outcome.{event.outcome}", event.outcome, lang)
+    detail = _detail(event, lang)
+    said = outcome + (f" ({detail})" if detail else "")
+    return f"{_word(f'audit.event.{event.event}', event.event, lang)}: {said}" if named else said
+
+
+def _word(key: str, stored: str, lang: Lang) -> str:
+    return msg(key).text(lang) if key in catalogue() else stored
+
+
+def _detail(event: AuditEvent, lang: Lang) -> str:
+    key = f"audit.detail.{event.event}.{event.outcome}"
+    fields = parse_details(event.detail)
+    if fields is None or key not in catalogue():
+        return event.detail
+    params = {name: _field(name, value, lang) for name, value in fields.items()}
+    try:
+        return msg(key, **params).text(lang)
+    except KeyError:
+        return event.detail  # Written by another version, with other fields.
+
+
+def _field(name: str, value: str, lang: Lang) -> str:
+    if name == "trigger":
+        return _word(f"audit.trigger.{value}", value, lang)
+    if name == "error":
+        try:
+            return _word(value, value, lang)
+        except KeyError:
+            return value  # A sentence that needs parameters the log does not keep.
+    if name == "until":
+        with suppress(ValueError):
+            return format_clock(datetime.strptime(value, UNTIL_FORMAT).replace(tzinfo=UTC))
+        return value
+    return format_count(int(value), lang) if value.isdigit() else value
 
 
 class MaintenanceScreen(StaffScreen):
@@ -152,7 +199,7 @@ class MaintenanceScreen(StaffScreen):
                 t("staff.state.last_sync"),
                 t("staff.state.never")
                 if last is None
-                else f"{format_time(last.at)} {last.outcome} ({last.detail})",
+                else f"{format_time(last.at)} {describe(last, lang, named=False)}",
             )
         )
         lines.append((t("staff.state.key"), state.key_id or "?"))
@@ -179,9 +226,8 @@ class MaintenanceScreen(StaffScreen):
         text = Text()
         for event in events:
             member = f" #{event.member[:8]}" if event.member else ""
-            detail = f" {event.detail}" if event.detail else ""
             text.append(f"{format_time(event.at)} ", style="dim")
-            text.append(f"{event.event} {event.outcome}{member}{detail}\n")
+            text.append(f"{describe(event, self.kiosk.lang)}{member}\n")
         return text
 
     # Actions -----------------------------------------------------------------------

@@ -222,7 +222,8 @@ def test_a_failing_background_sync_leaves_members_served_and_says_so(
     audit = Audit.from_config(_config_of(kiosk), kiosk.clock)
     syncs = [e for e in audit.since(None) if e.event == Event.SYNC.value]
     assert len(syncs) >= 2
-    assert {(e.outcome, e.detail) for e in syncs} == {("failed", "timer: sync.unreachable")}
+    failed = ("failed", "trigger=timer error=sync.unreachable")
+    assert {(e.outcome, e.detail) for e in syncs} == {failed}
 
 
 def _config_of(kiosk: Kiosk) -> Any:
@@ -267,8 +268,8 @@ def test_background_sync_recovers_when_the_feed_server_comes_back(
             assert isinstance(screen, MaintenanceScreen)
             await wait_until(pilot, lambda: screen.kiosk_state is not None)
             shown = " ".join(screen_text(app).split())
-            assert "sync current timer: sequence 1" in shown
-            assert "sync failed timer: sync.unreachable" in shown
+            assert "Sinkron: sudah terbaru (otomatis: urutan 1)" in shown
+            assert "Sinkron: gagal (otomatis: Sumber feed tidak dapat dihubungi" in shown
 
     asyncio.run(scenario())
     listener.wait_for("last background sync: failed (sync.unreachable)")
