@@ -15,10 +15,10 @@ from rich.style import Style
 from rich.text import Text
 from textual.widgets import Static
 
+from kiosk.dates import day, month
 from kiosk.i18n import Lang, msg
 from kiosk.member import Membership
 from kiosk.standing import MembershipStanding, format_rupiah, program_name
-from screens.dates import day, month
 from screens.widgets.history import COMPONENT_CLASSES, HISTORY_CSS, has_history, history_text
 
 _SIDES = (0, 1)
