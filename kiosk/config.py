@@ -258,6 +258,9 @@ def _parse(raw: dict[str, object], path: Path) -> Config:
     printer = _printer_settings(top.table("printer"), "printer" in raw)
     top.done()
     cache_path = cache.path("path", "/var/lib/kiosk/cache.db")
+    if not cache_path.name:  # "/": no file could be the cache, nor have a state file beside it
+        reason = os.strerror(errno.EISDIR)
+        raise ConfigError(msg("config.path_unusable", path=path, key="cache.path", reason=reason))
     key_file = keys.optional_path("master_key_file")
     source = feed.string("source", "").strip()
     if source and "://" not in source:

@@ -130,7 +130,13 @@ def with_values(values: Mapping[str, int]) -> str:
     sections: dict[str, list[str]] = {}
     for name, value in values.items():
         section, key = name.split(".")
-        sections.setdefault(section, []).append(f"{key} = {value}\n")
+        lines = sections.setdefault(section, [])
+        if section == "printer":  # A printer's settings belong to a kind of printer.
+            kind = PRINTER_KINDS.get(key, "network")
+            needs = {"usb": ["vendor_id = 1", "product_id = 1"], "network": ['host = "h"']}
+            others = [line for line in needs[kind] if not line.startswith(key)]
+            lines += [f'kind = "{kind}"\n', *(f"{line}\n" for line in others)]
+        lines.append(f"{key} = {value}\n")
     return "".join(f"[{section}]\n{''.join(lines)}" for section, lines in sections.items())
 
 
@@ -186,13 +192,19 @@ def readme_ranges() -> dict[str, tuple[int, Range]]:
 def test_the_readme_states_each_numbers_default_and_range(tmp_path: Path) -> None:
     readme = readme_ranges()
     assert {name: bounds for name, (_, bounds) in readme.items()} == RANGES
-    defaults = {name: default for name, (default, _) in readme.items()}
+    # The README shows every kind of printer's settings in one table, as no file may hold them;
+    # and a [printer] table at all means a printer.
+    defaults = {
+        name: default for name, (default, _) in readme.items() if not name.startswith("printer.")
+    }
     assert load_config(write(tmp_path, with_values(defaults))) == load_config(write(tmp_path, ""))
 
 
 def test_the_largest_values_accepted_keep_the_kiosk_arithmetic_in_range(tmp_path: Path) -> None:
     """Lockouts, waits, staleness, pruning and the sync schedule at each maximum, in year 9000."""
-    maxima = {name: bounds.maximum for name, bounds in RANGES.items()}
+    maxima = {
+        name: bounds.maximum for name, bounds in RANGES.items() if not name.startswith("printer.")
+    }
     config = load_config(write(tmp_path, with_values(maxima)))
     screen, limits = config.screen, config.limits
     kiosk = build_kiosk(tmp_path, new_key(), synced=FAR - screen.max_staleness)
@@ -318,7 +330,16 @@ SETTINGS: dict[str, tuple[str, ...]] = {
     "limits": tuple(name.split(".")[1] for name in RANGES if name.startswith("limits.")),
     "audit": ("retention_days",),
     "state": ("path",),
+    "printer": (
+        "kind",
+        "paper_mm",
+        *(name.split(".")[1] for name in RANGES if name.startswith("printer.")),
+        "host",
+        "path",
+    ),
 }
+PRINTER_KINDS = {"vendor_id": "usb", "product_id": "usb", "port": "network"}
+"""The kind of printer each whole-number setting belongs to; the rest are a network's."""
 FINE_PATHS = [
     "",
     "cache.db",
@@ -423,6 +444,12 @@ def likely_value(name: str) -> st.SearchStrategy[object]:
         return weighted((3, st.integers(low, high)), (1, edges))
     if name == "screen.qr_mode":
         return st.sampled_from(["auto", "half", "whole", "sixel"])
+    if name == "printer.kind":
+        return st.sampled_from(["usb", "network", "file", "cups"])
+    if name == "printer.paper_mm":
+        return st.sampled_from([58, 80, 57, "80"])
+    if name == "printer.host":
+        return st.sampled_from(["10.0.0.5", "printer.local", "", " "])
     odd = st.sampled_from(ODD_PATHS) | st.text(max_size=12)
     return weighted((3, st.sampled_from(FINE_PATHS)), (1, odd))
 

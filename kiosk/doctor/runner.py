@@ -15,6 +15,7 @@ from kiosk.doctor.findings import Finding, needs_first, ok, problem, skipped
 from kiosk.doctor.fixes import CONFIG
 from kiosk.doctor.freshness import check_clock, check_data
 from kiosk.doctor.keys import check_fleet_key, check_key
+from kiosk.doctor.printer import check_printer
 from kiosk.doctor.screen import check_colours, check_glyphs, check_terminal
 from kiosk.doctor.storage import check_cache, check_disk, check_integrity, check_state
 from kiosk.doctor.terminal import Terminal
@@ -38,6 +39,7 @@ CHECKS = (
     "clock",
     "disk",
     "state",
+    "printer",
     "glyphs",
     "terminal",
     "colours",
@@ -84,6 +86,7 @@ def diagnose(
         ),
         check_disk(config.cache_path),
         check_state(config.state_file),
+        check_printer(config),
         check_glyphs(terminal, mode, config),
         check_terminal(terminal, mode, config.path),
         check_colours(terminal),
