@@ -21,9 +21,14 @@ from kiosk.cache import Cache, FeedCursor
 from kiosk.config import (
     DEFAULT_PATH,
     ENV_VAR,
+    PAPERS,
     RANGES,
     Config,
+    FileTarget,
+    NetworkTarget,
+    PrinterSettings,
     Range,
+    UsbTarget,
     config_path,
     load_config,
 )
@@ -544,3 +549,73 @@ def test_any_file_is_a_config_or_a_config_error(fuzz_dir: Path, data: bytes) -> 
     assert all(1 <= count <= 1000 for count in counts), counts
     for path_setting in (config.cache_path, config.feed.trust_dir, config.state_file):
         assert path_setting.is_absolute()
+
+
+def test_without_a_printer_table_there_is_no_printer(tmp_path: Path) -> None:
+    assert load_config(write(tmp_path, "")).printer is None
+
+
+@pytest.mark.parametrize(
+    ("table", "expected"),
+    [
+        (
+            'kind = "usb"\nvendor_id = 0x0416\nproduct_id = 0x5011',
+            PrinterSettings(UsbTarget(0x0416, 0x5011)),
+        ),
+        (
+            'kind = "network"\nhost = " 10.0.0.5 "\npaper_mm = 80',
+            PrinterSettings(NetworkTarget("10.0.0.5"), 80),
+        ),
+        (
+            'kind = "network"\nhost = "p"\nport = 9101\ntimeout_seconds = 7',
+            PrinterSettings(NetworkTarget("p", 9101, timedelta(seconds=7))),
+        ),
+        ('kind = "file"\npath = "lp0"', "lp0"),
+    ],
+)
+def test_each_kind_of_printer_takes_its_own_settings(
+    tmp_path: Path, table: str, expected: PrinterSettings | str
+) -> None:
+    printer = load_config(write(tmp_path, f"[printer]\n{table}\n")).printer
+    if isinstance(expected, str):  # a path, taken from the file's directory like the others
+        expected = PrinterSettings(FileTarget(tmp_path / expected))
+    assert printer == expected
+    assert printer.paper == PAPERS[printer.paper_mm]
+
+
+PAPER_CHOICES = "printer.paper_mm must be one of: 58, 80."
+
+
+@pytest.mark.parametrize(
+    ("table", "sentence"),
+    [
+        ("", "printer.kind must be one of: usb, network, file."),
+        ('kind = "cups"', "printer.kind must be one of: usb, network, file."),
+        ('kind = "usb"\nvendor_id = 1', "a usb printer needs printer.product_id."),
+        ('kind = "network"', "a network printer needs printer.host."),
+        ('kind = "network"\nhost = " "', "a network printer needs printer.host."),
+        ('kind = "file"\npath = ""', "a file printer needs printer.path."),
+        (
+            'kind = "usb"\nvendor_id = 1\nproduct_id = 1\nhost = "p"',
+            "printer.host is not a setting of a usb printer: remove it, or change printer.kind.",
+        ),
+        (
+            'kind = "file"\npath = "lp0"\nport = 9100',
+            "printer.port is not a setting of a file printer: remove it, or change printer.kind.",
+        ),
+        ('kind = "file"\npath = "lp0"\npaper_mm = 57', "printer.paper_mm must be one of: 58, 80."),
+        (
+            'kind = "file"\npath = "lp0"\npaper_mm = "80"',
+            "printer.paper_mm must be one of: 58, 80.",
+        ),
+        (
+            'kind = "file"\npath = "lp0"\npaper_mm = true',
+            "printer.paper_mm must be one of: 58, 80.",
+        ),
+        ('kind = "file"\npath = "lp0"\ncolour = 1', "unknown settings: printer.colour."),
+    ],
+)
+def test_a_wrong_printer_setting_is_one_sentence(tmp_path: Path, table: str, sentence: str) -> None:
+    message = config_error(write(tmp_path, f"[printer]\n{table}\n"))
+    assert message.text("en").endswith(sentence)
+    assert message.text("id")
