@@ -82,10 +82,6 @@ class PrinterError(KioskError):
         self.state = state
 
 
-def _failure(outcome: str, state: PrinterState) -> PrinterError:
-    return PrinterError(outcome, state)
-
-
 class Printer:
     """The kiosk's one printer, or none (``settings`` ``None``): then nothing is offered."""
 
@@ -122,7 +118,7 @@ class Printer:
         settings = self.settings
         if settings is None:
             self.audit.record(Event.PRINT, "not_configured", member=view.tag)
-            raise _failure("not_configured", PrinterState.NOT_CONFIGURED)
+            raise PrinterError("not_configured", PrinterState.NOT_CONFIGURED)
         slip = make_slip(
             view,
             lang,
@@ -254,14 +250,14 @@ def _send(target: PrinterTarget, data: bytes) -> None:
     with _connected(target) as printer:
         state = _asked(printer)
         if state is PrinterState.PAPER_OUT:
-            raise _failure("paper_out", state)
+            raise PrinterError("paper_out", state)
         if state is not PrinterState.READY:
-            raise _failure("offline", state)
+            raise PrinterError("offline", state)
         try:
             printer._raw(data)
         except (OSError, ValueError) as error:
             log.warning("printer: sending failed (%s)", type(error).__name__)
-            raise _failure("offline", PrinterState.OFFLINE) from None
+            raise PrinterError("offline", PrinterState.OFFLINE) from None
 
 
 @contextmanager
@@ -283,7 +279,7 @@ def _connected(target: UsbTarget | NetworkTarget) -> Iterator[Any]:
     except (EscposError, OSError, ValueError) as error:
         # pyusb's errors are OSErrors; a missing libusb is its NoBackendError, a ValueError.
         log.warning("printer: %s cannot be reached (%s)", _kind(target), type(error).__name__)
-        raise _failure("offline", PrinterState.OFFLINE) from None
+        raise PrinterError("offline", PrinterState.OFFLINE) from None
     finally:
         _close(printer)
 
@@ -301,7 +297,7 @@ def _write_file(target: FileTarget, data: bytes) -> None:
     try:
         handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
     except OSError as error:
-        raise _file_failure(error) from None
+        raise _filePrinterError(error) from None
     regular = False
     try:
         regular = stat.S_ISREG(os.fstat(handle).st_mode)
@@ -314,14 +310,14 @@ def _write_file(target: FileTarget, data: bytes) -> None:
         os.close(handle)
         if regular:
             path.unlink(missing_ok=True)
-        raise _file_failure(error) from None
+        raise _filePrinterError(error) from None
     os.close(handle)
 
 
-def _file_failure(error: OSError) -> PrinterError:
+def _filePrinterError(error: OSError) -> PrinterError:
     log.warning("printer: the file target failed (%s)", errno.errorcode.get(error.errno or 0, "?"))
     if disk_full(error):
-        return _failure("disk_full", PrinterState.OFFLINE)
+        return PrinterError("disk_full", PrinterState.OFFLINE)
     if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return _failure("denied", PrinterState.OFFLINE)
-    return _failure("offline", PrinterState.OFFLINE)
+        return PrinterError("denied", PrinterState.OFFLINE)
+    return PrinterError("offline", PrinterState.OFFLINE)

@@ -361,7 +361,7 @@ def test_doctor_and_staff_see_the_printers_state(
 ) -> None:
     none = load_config(write_config(tmp_path, ""))
     assert check_printer(none).status is Status.OK
-    assert check_printer(none).what.text("en") == "none (not set up in [printer])"
+    assert check_printer(none).what.text("en") == "not set up"
     ready = load_config(
         write_config(
             tmp_path,
