@@ -133,6 +133,7 @@ class Printer:
             with self._lock:
                 _send(settings.target, data)
         except PrinterError as error:
+            log.warning("printer: a slip was not printed (%s)", error.outcome)
             self.audit.record(Event.PRINT, error.outcome, member=view.tag, detail=detail)
             raise
         self.audit.record(Event.PRINT, "printed", member=view.tag, detail=detail)
@@ -256,7 +257,7 @@ def _send(target: PrinterTarget, data: bytes) -> None:
         try:
             printer._raw(data)
         except (OSError, ValueError) as error:
-            log.warning("printer: sending failed (%s)", type(error).__name__)
+            log.info("printer: sending failed (%s)", type(error).__name__)
             raise PrinterError("offline", PrinterState.OFFLINE) from None
 
 
@@ -278,7 +279,8 @@ def _connected(target: UsbTarget | NetworkTarget) -> Iterator[Any]:
         raise
     except (EscposError, OSError, ValueError) as error:
         # pyusb's errors are OSErrors; a missing libusb is its NoBackendError, a ValueError.
-        log.warning("printer: %s cannot be reached (%s)", _kind(target), type(error).__name__)
+        # Info: staff's screen asks the state on every refresh; a failed print is the warning.
+        log.info("printer: %s cannot be reached (%s)", _kind(target), type(error).__name__)
         raise PrinterError("offline", PrinterState.OFFLINE) from None
     finally:
         _close(printer)
@@ -315,7 +317,7 @@ def _write_file(target: FileTarget, data: bytes) -> None:
 
 
 def _filePrinterError(error: OSError) -> PrinterError:
-    log.warning("printer: the file target failed (%s)", errno.errorcode.get(error.errno or 0, "?"))
+    log.info("printer: the file target failed (%s)", errno.errorcode.get(error.errno or 0, "?"))
     if disk_full(error):
         return PrinterError("disk_full", PrinterState.OFFLINE)
     if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
