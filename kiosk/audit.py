@@ -32,6 +32,8 @@ class Event(StrEnum):
     VERIFY = "member.verify"
     LOCKOUT = "member.lockout"
     CARD = "member.card"
+    PRINT = "member.print"
+    """A slip asked for: ``printed``, or why not (``offline``, ``paper_out``, ...)."""
     STAFF_LOGIN = "staff.login"
     STAFF_LOCKOUT = "staff.lockout"
     STAFF_LOGOUT = "staff.logout"

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Literal, NamedTuple, get_args
+from typing import Literal, NamedTuple, NoReturn, get_args
 
 from kiosk.errors import ConfigError
 from kiosk.i18n import msg
@@ -57,10 +57,73 @@ RANGES: Mapping[str, Range] = {
     "limits.staff_idle_seconds": Range(MIN_IDLE_SECONDS, _HOUR_SECONDS),
     "audit.retention_days": Range(1, 3650),
     "accessibility.words_per_minute": Range(80, 300),
+    "printer.vendor_id": Range(1, 0xFFFF),
+    "printer.product_id": Range(1, 0xFFFF),
+    "printer.port": Range(1, 0xFFFF),
+    "printer.timeout_seconds": Range(1, 60),
 }
 """Every whole-number setting by its dotted name. The maxima are far beyond what an operator
 means and far below what date arithmetic survives: a mistyped lockout of a billion minutes
 is refused here rather than crashing the member screen when it is added to the clock."""
+
+
+class Paper(NamedTuple):
+    """A roll's printable width as ESC/POS printers of that width have it, at 203 dpi."""
+
+    columns: int
+    """Characters a line in font A (12 x 24 dots)."""
+    dots: int
+    """Dots a raster line: ``columns`` x 12."""
+
+
+PAPERS: Mapping[int, Paper] = {58: Paper(32, 384), 80: Paper(48, 576)}
+"""Each roll width in millimetres a kiosk printer may take."""
+PrinterKind = Literal["usb", "network", "file"]
+_PRINTER_KINDS: dict[str, PrinterKind] = {name: name for name in get_args(PrinterKind)}
+
+
+@dataclass(frozen=True)
+class UsbTarget:
+    vendor_id: int
+    product_id: int
+
+
+@dataclass(frozen=True)
+class NetworkTarget:
+    host: str
+    port: int = 9100
+    """The raw ESC/POS port ("JetDirect") most network receipt printers listen on."""
+    timeout: timedelta = timedelta(seconds=3)
+    """A printer silent this long is offline: the member is not kept waiting longer."""
+
+
+@dataclass(frozen=True)
+class FileTarget:
+    path: Path
+    """A device node such as ``/dev/usb/lp0``; a regular file only for tests, since a slip
+    holds the member's name."""
+
+
+PrinterTarget = UsbTarget | NetworkTarget | FileTarget
+_TARGET_KEYS: Mapping[PrinterKind, tuple[str, ...]] = {
+    "usb": ("vendor_id", "product_id"),
+    "network": ("host", "port", "timeout_seconds"),
+    "file": ("path",),
+}
+"""The settings each kind of target takes; the others are refused with it."""
+
+
+@dataclass(frozen=True)
+class PrinterSettings:
+    """The slip printer: ``None`` in :class:`Config` when there is none (no print button)."""
+
+    target: PrinterTarget
+    paper_mm: int = 58
+    """A key of :data:`PAPERS`."""
+
+    @property
+    def paper(self) -> Paper:
+        return PAPERS[self.paper_mm]
 
 
 @dataclass(frozen=True)
@@ -77,6 +140,7 @@ class Config:
     state_path: Path | None = None
     """The audit log, the abuse counters and the staff settings; ``None``: beside the cache."""
     accessibility: "AccessibilitySettings" = field(default_factory=lambda: AccessibilitySettings())
+    printer: PrinterSettings | None = None
 
     @property
     def state_file(self) -> Path:
@@ -207,8 +271,12 @@ def _parse(raw: dict[str, object], path: Path) -> Config:
     state_path = state.optional_path("path")
     state.done()
     accessibility = _accessibility(top.table("accessibility"))
+    printer = _printer_settings(top.table("printer"), "printer" in raw)
     top.done()
     cache_path = cache.path("path", "/var/lib/kiosk/cache.db")
+    if not cache_path.name:  # "/": no file could be the cache, nor have a state file beside it
+        reason = os.strerror(errno.EISDIR)
+        raise ConfigError(msg("config.path_unusable", path=path, key="cache.path", reason=reason))
     key_file = keys.optional_path("master_key_file")
     source = feed.string("source", "").strip()
     if source and "://" not in source:
@@ -237,7 +305,41 @@ def _parse(raw: dict[str, object], path: Path) -> Config:
         audit_retention=timedelta(days=retention),
         state_path=state_path,
         accessibility=accessibility,
+        printer=printer,
     )
+
+
+def _printer_settings(table: "_Reader", present: bool) -> PrinterSettings | None:
+    """Only the settings of the chosen kind of target; one that another kind takes is refused."""
+    if not present:
+        return None
+    kind = _PRINTER_KINDS[table.choice("kind", "", tuple(_PRINTER_KINDS))]
+    for keys in _TARGET_KEYS.values():
+        for key in keys:
+            if table.has(key) and key not in _TARGET_KEYS[kind]:
+                table.refuse_for(key, kind)
+    paper = table.integer_choice("paper_mm", PrinterSettings.paper_mm, tuple(PAPERS))
+    target: PrinterTarget
+    if kind == "usb":
+        target = UsbTarget(
+            table.required_integer("vendor_id", kind), table.required_integer("product_id", kind)
+        )
+    elif kind == "network":
+        host = table.string("host", "").strip()
+        if not host:
+            table.refuse_missing("host", kind)
+        target = NetworkTarget(
+            host=host,
+            port=table.integer("port", NetworkTarget.port),
+            timeout=table.integer("timeout_seconds", NetworkTarget.timeout // _SECOND) * _SECOND,
+        )
+    else:
+        path = table.optional_path("path")
+        if path is None:
+            table.refuse_missing("path", kind)
+        target = FileTarget(path)
+    table.done()
+    return PrinterSettings(target, paper)
 
 
 def _screen_settings(table: "_Reader") -> ScreenSettings:
@@ -319,6 +421,32 @@ class _Reader:
                 msg("config.not_count", path=self._path, key=name, minimum=minimum, maximum=maximum)
             )
         return value
+
+    def has(self, key: str) -> bool:
+        return key in self._table
+
+    def required_integer(self, key: str, kind: str) -> int:
+        """A whole number a ``kind`` of thing cannot do without."""
+        if not self.has(key):
+            self.refuse_missing(key, kind)
+        return self.integer(key, 0)
+
+    def integer_choice(self, key: str, default: int, choices: tuple[int, ...]) -> int:
+        value = self._table.pop(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or value not in choices:
+            listed = ", ".join(str(choice) for choice in choices)
+            raise ConfigError(
+                msg("config.not_choice", path=self._path, key=self._name(key), choices=listed)
+            )
+        return value
+
+    def refuse_missing(self, key: str, kind: str) -> NoReturn:
+        raise ConfigError(
+            msg("config.needs_setting", path=self._path, key=self._name(key), kind=kind)
+        )
+
+    def refuse_for(self, key: str, kind: str) -> NoReturn:
+        raise ConfigError(msg("config.wrong_kind", path=self._path, key=self._name(key), kind=kind))
 
     def path(self, key: str, default: str) -> Path:
         return self.resolve(key, self.string(key, default))

@@ -68,6 +68,8 @@ class KioskState:
     recent: list[AuditEvent]
     problem: Message | None
     """Why the cache could not be read, when it could not."""
+    printer: Message
+    """The slip printer's state as it answered just now, and where it is."""
 
 
 class Maintenance:
@@ -155,6 +157,7 @@ class Maintenance:
             disk=DiskUse(cache_bytes, service.state.size(), free),
             recent=audit.recent(RECENT_EVENTS),
             problem=problem,
+            printer=service.printer.describe(),
         )
 
     def sync(self, progress: "Progress | None", trigger: str = "staff") -> "SyncResult":

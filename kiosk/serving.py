@@ -27,6 +27,7 @@ from kiosk.i18n import LANGS, Lang, Message, msg
 from kiosk.keys import load_master_key
 from kiosk.member import Membership
 from kiosk.nik import InvalidNikError, parse_nik
+from kiosk.printer import Printer
 from kiosk.standing import Standing, evaluate
 from kiosk.state import StateStore
 
@@ -141,7 +142,9 @@ class KioskService:
         card_key: Callable[[], Ed25519PublicKey],
         settings: ScreenSettings,
         guard: Guard,
+        printer: Printer | None = None,
     ) -> None:
+        """``printer``: ``None`` for a kiosk without one (the print button is not offered)."""
         self.open_cache = open_cache
         self._load_card_key = card_key
         self.settings = settings
@@ -149,6 +152,8 @@ class KioskService:
         self.audit: Audit = guard.audit
         self.state: StateStore = guard.audit.store
         self.clock: Clock = guard.audit.clock
+        self.printer = printer or Printer(None, guard.audit)
+        """The slip printer; ask and print from a worker thread (see :mod:`kiosk.printer`)."""
         self._lock = threading.Lock()
         self._cache: Cache | None = None
         self._card_key: Ed25519PublicKey | None = None
@@ -163,8 +168,9 @@ class KioskService:
         def card_key() -> Ed25519PublicKey:
             return load_card_public_key(config.feed.trust_dir / CARD_KEY_FILE)
 
-        guard = Guard(Audit.from_config(config, clock), config.limits)
-        return cls(open_cache, card_key, config.screen, guard)
+        audit = Audit.from_config(config, clock)
+        guard = Guard(audit, config.limits)
+        return cls(open_cache, card_key, config.screen, guard, Printer.from_config(config, audit))
 
     def readiness(self) -> Readiness:
         """Checked before each session: a sync may have repaired or aged the cache meanwhile."""

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from kiosk.claims import JhtAnswer, jht_answer
+from kiosk.dates import month
 from kiosk.i18n import Lang, Message, format_count, msg
 from kiosk.member import (
     Membership,
@@ -226,6 +227,18 @@ def _advice(code: StatusCode | None, paid: Contributions) -> tuple[Message, ...]
     if code is StatusCode.TUNGGAKAN:
         return (msg(f"status.advice.inactive_{paid.payer.value}"), msg("status.advice.contact"))
     return (msg(f"membership.advice.{code.value}"), msg("status.advice.contact"))
+
+
+def contribution_summary(paid: Contributions, lang: Lang) -> str:
+    """Paid up to a month, unpaid since one, or never: the line the screen and the slip print."""
+    if paid.up_to_date and paid.last_paid is not None:
+        line = msg("ui.status.paid", month=month(paid.last_paid, lang))
+    elif paid.missing_since is not None:
+        since = month(paid.missing_since, lang)
+        line = msg("ui.status.unpaid_since", month=since, count=paid.missing_months)
+    else:
+        line = msg("ui.status.never_paid")
+    return line.text(lang)
 
 
 def format_rupiah(amount: int, lang: Lang) -> str:

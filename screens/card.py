@@ -21,12 +21,12 @@ from textual.widgets import Button, Static
 
 from kiosk.card import CardVerdict
 from kiosk.config import QrMode
+from kiosk.dates import day
 from kiosk.layout import CARD_SIDE_COLUMNS, card_fits
 from kiosk.member import MembershipStatus, Program
 from kiosk.serving import MembershipCard, MemberView
 from kiosk.standing import program_name
 from screens.base import VerifiedScreen
-from screens.dates import day
 from screens.widgets.buttons import KioskButton
 from screens.widgets.legend import KeyLegend
 from screens.widgets.qr import QrCode

@@ -28,11 +28,11 @@ from kiosk.claims import (
     Withdrawal,
 )
 from kiosk.clock import local_date
+from kiosk.dates import day
 from kiosk.i18n import Lang, Message, msg
 from kiosk.member import Membership
 from kiosk.standing import format_rupiah
 from screens.base import VerifiedScreen
-from screens.dates import day
 from screens.widgets.buttons import KioskButton
 from screens.widgets.membership import jht_balance, kpj_heading, segment_name
 from screens.widgets.notice import Notice

@@ -216,6 +216,7 @@ class MaintenanceScreen(StaffScreen):
             )
         )
         lines.append((t("staff.state.language"), LANG_NAMES[readiness.lang]))
+        lines.append((t("staff.state.printer"), state.printer.text(lang)))
         text = Text()
         for label, value in lines:
             text.append(f"{label}: ", style="bold")

@@ -21,9 +21,14 @@ from kiosk.cache import Cache, FeedCursor
 from kiosk.config import (
     DEFAULT_PATH,
     ENV_VAR,
+    PAPERS,
     RANGES,
     Config,
+    FileTarget,
+    NetworkTarget,
+    PrinterSettings,
     Range,
+    UsbTarget,
     config_path,
     load_config,
 )
@@ -154,7 +159,13 @@ def with_values(values: Mapping[str, int]) -> str:
     sections: dict[str, list[str]] = {}
     for name, value in values.items():
         section, key = name.split(".")
-        sections.setdefault(section, []).append(f"{key} = {value}\n")
+        lines = sections.setdefault(section, [])
+        if section == "printer":  # A printer's settings belong to a kind of printer.
+            kind = PRINTER_KINDS.get(key, "network")
+            needs = {"usb": ["vendor_id = 1", "product_id = 1"], "network": ['host = "h"']}
+            others = [line for line in needs[kind] if not line.startswith(key)]
+            lines += [f'kind = "{kind}"\n', *(f"{line}\n" for line in others)]
+        lines.append(f"{key} = {value}\n")
     return "".join(f"[{section}]\n{''.join(lines)}" for section, lines in sections.items())
 
 
@@ -210,13 +221,19 @@ def readme_ranges() -> dict[str, tuple[int, Range]]:
 def test_the_readme_states_each_numbers_default_and_range(tmp_path: Path) -> None:
     readme = readme_ranges()
     assert {name: bounds for name, (_, bounds) in readme.items()} == RANGES
-    defaults = {name: default for name, (default, _) in readme.items()}
+    # The README shows every kind of printer's settings in one table, as no file may hold them;
+    # and a [printer] table at all means a printer.
+    defaults = {
+        name: default for name, (default, _) in readme.items() if not name.startswith("printer.")
+    }
     assert load_config(write(tmp_path, with_values(defaults))) == load_config(write(tmp_path, ""))
 
 
 def test_the_largest_values_accepted_keep_the_kiosk_arithmetic_in_range(tmp_path: Path) -> None:
     """Lockouts, waits, staleness, pruning and the sync schedule at each maximum, in year 9000."""
-    maxima = {name: bounds.maximum for name, bounds in RANGES.items()}
+    maxima = {
+        name: bounds.maximum for name, bounds in RANGES.items() if not name.startswith("printer.")
+    }
     config = load_config(write(tmp_path, with_values(maxima)))
     screen, limits = config.screen, config.limits
     kiosk = build_kiosk(tmp_path, new_key(), synced=FAR - screen.max_staleness)
@@ -343,8 +360,17 @@ SETTINGS: dict[str, tuple[str, ...]] = {
     "audit": ("retention_days",),
     "state": ("path",),
     "accessibility": ("speech", "headphones", "words_per_minute"),
+    "printer": (
+        "kind",
+        "paper_mm",
+        *(name.split(".")[1] for name in RANGES if name.startswith("printer.")),
+        "host",
+        "path",
+    ),
 }
 SWITCHES = frozenset({"accessibility.speech", "accessibility.headphones"})
+PRINTER_KINDS = {"vendor_id": "usb", "product_id": "usb", "port": "network"}
+"""The kind of printer each whole-number setting belongs to; the rest are a network's."""
 FINE_PATHS = [
     "",
     "cache.db",
@@ -451,6 +477,12 @@ def likely_value(name: str) -> st.SearchStrategy[object]:
         return st.sampled_from(["auto", "half", "whole", "sixel"])
     if name in SWITCHES:
         return weighted((3, st.booleans()), (1, st.sampled_from(["true", 1, 0, "yes"])))
+    if name == "printer.kind":
+        return st.sampled_from(["usb", "network", "file", "cups"])
+    if name == "printer.paper_mm":
+        return st.sampled_from([58, 80, 57, "80"])
+    if name == "printer.host":
+        return st.sampled_from(["10.0.0.5", "printer.local", "", " "])
     odd = st.sampled_from(ODD_PATHS) | st.text(max_size=12)
     return weighted((3, st.sampled_from(FINE_PATHS)), (1, odd))
 
@@ -545,3 +577,73 @@ def test_any_file_is_a_config_or_a_config_error(fuzz_dir: Path, data: bytes) -> 
     assert all(1 <= count <= 1000 for count in counts), counts
     for path_setting in (config.cache_path, config.feed.trust_dir, config.state_file):
         assert path_setting.is_absolute()
+
+
+def test_without_a_printer_table_there_is_no_printer(tmp_path: Path) -> None:
+    assert load_config(write(tmp_path, "")).printer is None
+
+
+@pytest.mark.parametrize(
+    ("table", "expected"),
+    [
+        (
+            'kind = "usb"\nvendor_id = 0x0416\nproduct_id = 0x5011',
+            PrinterSettings(UsbTarget(0x0416, 0x5011)),
+        ),
+        (
+            'kind = "network"\nhost = " 10.0.0.5 "\npaper_mm = 80',
+            PrinterSettings(NetworkTarget("10.0.0.5"), 80),
+        ),
+        (
+            'kind = "network"\nhost = "p"\nport = 9101\ntimeout_seconds = 7',
+            PrinterSettings(NetworkTarget("p", 9101, timedelta(seconds=7))),
+        ),
+        ('kind = "file"\npath = "lp0"', "lp0"),
+    ],
+)
+def test_each_kind_of_printer_takes_its_own_settings(
+    tmp_path: Path, table: str, expected: PrinterSettings | str
+) -> None:
+    printer = load_config(write(tmp_path, f"[printer]\n{table}\n")).printer
+    if isinstance(expected, str):  # a path, taken from the file's directory like the others
+        expected = PrinterSettings(FileTarget(tmp_path / expected))
+    assert printer == expected
+    assert printer.paper == PAPERS[printer.paper_mm]
+
+
+PAPER_CHOICES = "printer.paper_mm must be one of: 58, 80."
+
+
+@pytest.mark.parametrize(
+    ("table", "sentence"),
+    [
+        ("", "printer.kind must be one of: usb, network, file."),
+        ('kind = "cups"', "printer.kind must be one of: usb, network, file."),
+        ('kind = "usb"\nvendor_id = 1', "a usb printer needs printer.product_id."),
+        ('kind = "network"', "a network printer needs printer.host."),
+        ('kind = "network"\nhost = " "', "a network printer needs printer.host."),
+        ('kind = "file"\npath = ""', "a file printer needs printer.path."),
+        (
+            'kind = "usb"\nvendor_id = 1\nproduct_id = 1\nhost = "p"',
+            "printer.host is not a setting of a usb printer: remove it, or change printer.kind.",
+        ),
+        (
+            'kind = "file"\npath = "lp0"\nport = 9100',
+            "printer.port is not a setting of a file printer: remove it, or change printer.kind.",
+        ),
+        ('kind = "file"\npath = "lp0"\npaper_mm = 57', "printer.paper_mm must be one of: 58, 80."),
+        (
+            'kind = "file"\npath = "lp0"\npaper_mm = "80"',
+            "printer.paper_mm must be one of: 58, 80.",
+        ),
+        (
+            'kind = "file"\npath = "lp0"\npaper_mm = true',
+            "printer.paper_mm must be one of: 58, 80.",
+        ),
+        ('kind = "file"\npath = "lp0"\ncolour = 1', "unknown settings: printer.colour."),
+    ],
+)
+def test_a_wrong_printer_setting_is_one_sentence(tmp_path: Path, table: str, sentence: str) -> None:
+    message = config_error(write(tmp_path, f"[printer]\n{table}\n"))
+    assert message.text("en").endswith(sentence)
+    assert message.text("id")

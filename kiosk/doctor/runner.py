@@ -15,6 +15,7 @@ from kiosk.doctor.findings import Finding, needs_first, ok, problem, skipped
 from kiosk.doctor.fixes import CONFIG
 from kiosk.doctor.freshness import check_clock, check_data
 from kiosk.doctor.keys import check_fleet_key, check_key
+from kiosk.doctor.printer import check_printer
 from kiosk.doctor.screen import check_colours, check_glyphs, check_terminal
 from kiosk.doctor.speech import check_speech
 from kiosk.doctor.storage import check_cache, check_disk, check_integrity, check_state
@@ -40,6 +41,7 @@ CHECKS = (
     "disk",
     "state",
     "speech",
+    "printer",
     "glyphs",
     "terminal",
     "colours",
@@ -87,6 +89,7 @@ def diagnose(
         check_disk(config.cache_path),
         check_state(config.state_file),
         check_speech(config, environ),
+        check_printer(config),
         check_glyphs(terminal, mode, config),
         check_terminal(terminal, mode, config.path),
         check_colours(terminal),

@@ -17,9 +17,9 @@ from collections.abc import Callable
 from rich.style import Style
 from rich.text import Text
 
+from kiosk.dates import month, short_month
 from kiosk.i18n import Lang, msg
 from kiosk.standing import Contributions
-from screens.dates import month, short_month
 
 MARKS: dict[bool | None, str] = {True: "✓", False: "✗", None: "·"}
 CONSOLE_MARKS: dict[bool | None, str] = {True: "+", False: "x", None: "."}

@@ -15,10 +15,10 @@ from rich.style import Style
 from rich.text import Text
 from textual.widgets import Static
 
+from kiosk.dates import day
 from kiosk.i18n import Lang, msg
 from kiosk.member import Membership
-from kiosk.standing import MembershipStanding, format_rupiah, program_name
-from screens.dates import day, month
+from kiosk.standing import MembershipStanding, contribution_summary, format_rupiah, program_name
 from screens.widgets.history import COMPONENT_CLASSES, HISTORY_CSS, has_history, history_text
 
 _SIDES = (0, 1)
@@ -171,15 +171,8 @@ class MembershipPanel(Static):
         return text
 
     def _paid(self) -> Text:
-        paid, lang = self.standing.contributions, self._lang
-        if paid.up_to_date and paid.last_paid is not None:
-            line = msg("ui.status.paid", month=month(paid.last_paid, lang))
-        elif paid.missing_since is not None:
-            since = month(paid.missing_since, lang)
-            line = msg("ui.status.unpaid_since", month=since, count=paid.missing_months)
-        else:
-            line = msg("ui.status.never_paid")
-        return Text(line.text(lang), self._good_or_bad(paid.up_to_date))
+        paid = self.standing.contributions
+        return Text(contribution_summary(paid, self._lang), self._good_or_bad(paid.up_to_date))
 
     def _good_or_bad(self, good: bool) -> Style:
         return self.get_component_rich_style("state--good" if good else "state--bad")

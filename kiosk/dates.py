@@ -1,6 +1,6 @@
-"""Dates and months as a member reads them, in their language."""
+"""Dates and months as a member reads them, in their language: on screen and on paper."""
 
-from datetime import date
+from datetime import date, datetime
 
 from kiosk.i18n import Lang
 from kiosk.member import Period
@@ -28,3 +28,13 @@ def day(moment: date, lang: Lang) -> str:
 def short_month(period: Period, lang: Lang) -> str:
     """Three letters, as on a calendar: Jan, Agu, Okt; the same length in both languages."""
     return MONTHS[lang][period.month - 1][:3]
+
+
+TIME_SEPARATOR: dict[Lang, str] = {"id": ".", "en": ":"}
+"""Between hours and minutes: 10.05 as Indonesian writes it (PUEBI), 10:05 in English."""
+
+
+def day_and_time(moment: datetime, lang: Lang) -> str:
+    """The kiosk's local date and time: 2 Desember 2026 10.05, 2 December 2026 10:05."""
+    local = moment.astimezone()
+    return f"{day(local.date(), lang)} {local:%H}{TIME_SEPARATOR[lang]}{local:%M}"
