@@ -264,7 +264,7 @@ async def _flow(config: "Path", samples: list[tuple[str, str]]) -> list[float]:
                     continue
                 times.append((moments["painted"] - submitted) * 1000)
                 await _screen(app, StatusScreen)
-                await pilot.press("escape")
+                await pilot.press("escape", "enter")  # Escape highlights Done, Enter presses it.
                 await _screen(app, DoneScreen)
                 await pilot.press("enter")
     finally:

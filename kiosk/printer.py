@@ -20,7 +20,7 @@ from contextlib import contextmanager, suppress
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from kiosk.audit import Audit, Event
+from kiosk.audit import Audit, Event, details
 from kiosk.config import (
     Config,
     FileTarget,
@@ -128,7 +128,8 @@ class Printer:
             kiosk_id=self.audit.kiosk_id,
         )
         data = slip_bytes(slip, settings.paper_mm)
-        detail = f"{_kind(settings.target)} {settings.paper_mm}mm card={slip.card_kpj is not None}"
+        carried = "yes" if slip.card_kpj is not None else "no"
+        detail = details(target=_kind(settings.target), paper_mm=settings.paper_mm, card=carried)
         try:
             with self._lock:
                 _send(settings.target, data)

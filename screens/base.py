@@ -118,6 +118,7 @@ class MemberScreen(KioskScreen):
             yield DemoBanner(self.kiosk.banner)
         yield from self.body()
         with Vertical(id="bottom"):
+            yield from self.notes()
             with Horizontal(id="actions"):
                 yield from self.actions()
             legend = list(self.legend())
@@ -125,6 +126,10 @@ class MemberScreen(KioskScreen):
                 legend.append(self.key("listen"))
             if legend:
                 yield KeyLegend(legend, place="under")
+
+    def notes(self) -> Iterable[Widget]:
+        """Lines above the buttons, for what a button did (the printed slip)."""
+        return ()
 
     def legend(self) -> Iterable[str]:
         """The keys of this screen, in the member's language (:meth:`key`)."""
@@ -213,13 +218,16 @@ class VerifiedScreen(MemberScreen):
     def shortcut(self, action: str) -> str:
         return self.t(f"ui.shortcut.{action}")
 
+    def shortcuts(self) -> tuple[str, ...]:
+        return self.SHORTCUTS
+
     def shortcut_keys(self) -> list[str]:
-        return [self.key(action, key=self.shortcut(action)) for action in self.SHORTCUTS]
+        return [self.key(action, key=self.shortcut(action)) for action in self.shortcuts()]
 
     async def on_key(self, event: events.Key) -> None:
         if not event.character:
             return
-        for action in self.SHORTCUTS:
+        for action in self.shortcuts():
             if event.character.upper() == self.shortcut(action):
                 event.stop()
                 await self.run_action(action)

@@ -26,7 +26,7 @@ from kiosk.layout import CARD_SIDE_COLUMNS, card_fits
 from kiosk.member import MembershipStatus, Program
 from kiosk.serving import MembershipCard, MemberView
 from kiosk.standing import program_name
-from screens.base import VerifiedScreen
+from screens.printing import PrintingScreen
 from screens.widgets.buttons import KioskButton
 from screens.widgets.legend import KeyLegend
 from screens.widgets.qr import QrCode
@@ -37,7 +37,7 @@ PICK_KEYS = "123456789"
 """The keys that pick a card, in the order the cards are listed."""
 
 
-class CardScreen(VerifiedScreen):
+class CardScreen(PrintingScreen):
     GUIDANCE = "card"
     BINDINGS: ClassVar[list[BindingType]] = [
         ("escape", "back", "Back"),
@@ -108,7 +108,12 @@ class CardScreen(VerifiedScreen):
         """What the status screen offers, from here: back to it (or to the choice), JHT, Done."""
         yield KioskButton(self.t("ui.back"), id="back", variant="primary")
         yield KioskButton(self.t("jht.title"), id="jht")
+        yield from self.print_button()
         yield KioskButton(self.t("ui.done"), id="done")
+        yield self.print_note()
+
+    def card_index(self) -> int | None:
+        return self.picked
 
     def _legend(self) -> list[str]:
         keys = [self.key("move_list"), self.key("press")]
@@ -163,6 +168,7 @@ class CardScreen(VerifiedScreen):
         self.note_shown(self.view, self._outcome(card))
 
     def on_mount(self) -> None:
+        self.ask_printer()
         if self.card is not None:
             self.note_shown(self.view, self._outcome(self.card))
 

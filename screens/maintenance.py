@@ -70,8 +70,8 @@ def _detail(event: AuditEvent, lang: Lang) -> str:
 
 
 def _field(name: str, value: str, lang: Lang) -> str:
-    if name == "trigger":
-        return _word(f"audit.trigger.{value}", value, lang)
+    if name in ("trigger", "target"):
+        return _word(f"audit.{name}.{value}", value, lang)
     if name == "error":
         try:
             return _word(value, value, lang)

@@ -21,14 +21,15 @@ from textual.widget import Widget
 from textual.widgets import Button, Static
 
 from kiosk.speech import Phrase
-from screens.base import VerifiedScreen, format_time
+from screens.base import format_time
+from screens.printing import PrintingScreen
 from screens.widgets.buttons import KioskButton
 from screens.widgets.membership import MembershipPanel
 from screens.widgets.notice import Notice
 from screens.widgets.reading import SCROLL_BINDINGS, ReadingScroll
 
 
-class StatusScreen(VerifiedScreen):
+class StatusScreen(PrintingScreen):
     GUIDANCE = "status"
     BINDINGS: ClassVar[list[BindingType]] = [
         # Escape no longer wipes the member at once: it goes to Done, which Enter then presses.
@@ -70,6 +71,7 @@ class StatusScreen(VerifiedScreen):
         await box.mount_all(self._member())
         self.refresh_data_date()
         self.query_one("#card", Button).focus()
+        self.ask_printer()
 
     async def on_screen_suspend(self) -> None:
         """Under Help or the idle countdown the member stays; once off the stack, nothing does."""
@@ -99,7 +101,14 @@ class StatusScreen(VerifiedScreen):
     def actions(self) -> Iterable[Widget]:
         yield KioskButton(self.t("ui.status.card"), id="card", variant="primary")
         yield KioskButton(self.t("jht.title"), id="jht", variant="primary")
+        yield from self.print_button()
         yield KioskButton(self.t("ui.done"), id="done")
+
+    def notes(self) -> Iterable[Widget]:
+        yield self.print_note()
+
+    def on_mount(self) -> None:
+        self.ask_printer()
 
     @on(Button.Pressed, "#card")
     def action_card(self) -> None:

@@ -26,7 +26,7 @@ from kiosk.audit import Audit
 from kiosk.cache import Cache, FeedCursor
 from kiosk.cache.sealing import MotherVerifier
 from kiosk.card import ISSUER, CardClaims, CardSigner
-from kiosk.config import Limits, ScreenSettings
+from kiosk.config import Limits, PrinterSettings, ScreenSettings
 from kiosk.errors import UnavailableError
 from kiosk.feed.client import FeedClient
 from kiosk.guard import Guard
@@ -46,6 +46,7 @@ from kiosk.member import (
     current_first,
 )
 from kiosk.notify import Notifier
+from kiosk.printer import Printer
 from kiosk.schedule import SyncSchedule
 from kiosk.serving import KioskService
 from kiosk.speech import Speaker
@@ -449,7 +450,10 @@ class Kiosk:
         return self.path.with_name("state.db")
 
     def service(
-        self, settings: ScreenSettings | None = None, limits: Limits | None = None
+        self,
+        settings: ScreenSettings | None = None,
+        limits: Limits | None = None,
+        printer: PrinterSettings | None = None,
     ) -> KioskService:
         audit = Audit(StateStore(self.state_path), KIOSK_ID, self.clock, timedelta(days=90))
         return KioskService(
@@ -457,6 +461,7 @@ class Kiosk:
             card_key=CARD_KEY.public_key,
             settings=settings or ScreenSettings(),
             guard=Guard(audit, limits or Limits()),
+            printer=Printer(printer, audit),
         )
 
     def maintenance(self, service: KioskService) -> Maintenance:
@@ -486,8 +491,9 @@ class Kiosk:
         notifier: Notifier | None = None,
         schedule: SyncSchedule | None = None,
         speaker: Speaker | None = None,
+        printer: PrinterSettings | None = None,
     ) -> KioskApp:
-        service = self.service(settings, limits)
+        service = self.service(settings, limits, printer)
         return KioskApp(
             service,
             self.maintenance(service),

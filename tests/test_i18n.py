@@ -28,6 +28,10 @@ def code() -> str:
     return "\n".join(path.read_text(encoding="utf-8") for path in SOURCES)
 
 
+SAME_IN_BOTH = frozenset({"ui.legend.jht"})
+"""Texts that are the same in both languages: a key and a programme's name ("J JHT")."""
+
+
 def test_every_sentence_has_both_languages_with_the_same_parameters() -> None:
     entries = catalogue()
     assert len(entries) > 20
@@ -35,7 +39,7 @@ def test_every_sentence_has_both_languages_with_the_same_parameters() -> None:
         assert set(texts) == set(LANGS), key
         assert all(texts[lang].strip() for lang in LANGS), key
         assert fields(texts["id"]) == fields(texts["en"]), key
-        if " " in texts["en"]:
+        if " " in texts["en"] and key not in SAME_IN_BOTH:
             assert texts["id"] != texts["en"], f"{key} is not translated"
 
 

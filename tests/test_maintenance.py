@@ -309,9 +309,9 @@ def test_a_failed_sync_is_reported_and_members_are_still_served(kiosk: Kiosk) ->
         await pilot.press("s")
         text = await finish_task(pilot, screen)
         assert "Sinkron gagal: Sumber feed tidak dapat dihubungi" in text
-        last = f"Sinkron terakhir: 24-11-2026 10.00 gagal (staf: {UNREACHABLE}"
+        last = f"Sinkron terakhir: 24-11-2026 10.00 gagal (staf - {UNREACHABLE}"
         assert last in part(app, "#state")
-        assert f"10.00 Sinkron: gagal (staf: {UNREACHABLE}" in part(app, "#recent")
+        assert f"10.00 Sinkron: gagal (staf - {UNREACHABLE}" in part(app, "#recent")
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, WelcomeScreen)

@@ -94,7 +94,7 @@ def test_a_slip_printed_to_a_file_carries_the_card_a_phone_reads_and_verifies(
         assert print_out(data, PAPERS[paper_mm]).cut is (paper_mm == 80)
     event = last_print(service)
     assert (event.outcome, event.member) == ("printed", view.tag)
-    assert event.detail == f"file {paper_mm}mm card=True"
+    assert event.detail == f"target=file paper_mm={paper_mm} card=yes"
 
 
 def test_the_audit_of_a_print_holds_nothing_of_the_member_but_their_tag(
@@ -288,7 +288,7 @@ def test_a_network_printer_that_is_ready_gets_the_slip_after_its_status(
     queries, data = network_printer.next_connection()
     assert queries == [4, 1]
     assert_card_reads_back(data, 80, view.cards[2].text)
-    assert last_print(service).detail == "network 80mm card=True"
+    assert last_print(service).detail == "target=network paper_mm=80 card=yes"
 
 
 def test_a_network_printer_out_of_paper_is_asked_and_sent_nothing(

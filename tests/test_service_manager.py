@@ -269,7 +269,7 @@ def test_background_sync_recovers_when_the_feed_server_comes_back(
             await wait_until(pilot, lambda: screen.kiosk_state is not None)
             shown = " ".join(screen_text(app).split())
             assert "Sinkron: sudah terbaru (otomatis: urutan 1)" in shown
-            assert "Sinkron: gagal (otomatis: Sumber feed tidak dapat dihubungi" in shown
+            assert "Sinkron: gagal (otomatis - Sumber feed tidak dapat dihubungi" in shown
 
     asyncio.run(scenario())
     listener.wait_for("last background sync: failed (sync.unreachable)")
