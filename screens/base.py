@@ -44,6 +44,9 @@ def format_clock(moment: datetime) -> str:
 class KioskScreen(Screen[None]):
     """A full screen of the kiosk; ``t`` speaks the member's language."""
 
+    FAREWELL: ClassVar[bool] = False
+    """The last screen of a member's visit, after the wipe: still in the look they chose."""
+
     @property
     def kiosk(self) -> "KioskApp":
         return kiosk_app(self)

@@ -15,6 +15,8 @@ SHOWN_SECONDS = 8.0
 
 
 class DoneScreen(MemberScreen):
+    FAREWELL = True
+
     def body(self) -> Iterable[Widget]:
         with Vertical(id="done-box"):
             yield Static(msg("ui.done_screen.thanks").text("id"), classes="title")
