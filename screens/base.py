@@ -17,6 +17,7 @@ from textual.widgets import Button, Static
 from kiosk.errors import KioskError
 from kiosk.serving import MemberView, Readiness
 from screens.widgets.banner import DemoBanner
+from screens.widgets.brand import Brand
 from screens.widgets.buttons import KioskButton
 from screens.widgets.entry import EntryForm
 
@@ -103,7 +104,7 @@ class MemberScreen(KioskScreen):
 
     def topbar(self, *, data_date: bool = True) -> ComposeResult:
         with Horizontal(id="topbar"):
-            yield Static(self.t("ui.brand"), id="brand")
+            yield Brand(self.t("ui.brand"), self.kiosk.TITLE)
             if data_date:
                 yield Static(self._data_date(), id="data-date", classes=self._date_classes())
             yield KioskButton(self.t("ui.help.button"), id="help", classes="help")
