@@ -36,6 +36,7 @@ from screens.status import StatusScreen
 from screens.verify import VerifyScreen
 from screens.welcome import WelcomeScreen
 from screens.widgets.keypad import PadKey
+from screens.widgets.qr import QrCode
 from tests.conftest import new_key
 from tests.contrast import AA, AAA, Cell, Run, contrast_ratio, low_contrast, screen_cells, text_runs
 from tests.kiosk_ui import (
@@ -49,6 +50,7 @@ from tests.kiosk_ui import (
     tick_idle,
     wait_until,
 )
+from tests.screen_image import decode_qr, screen_image
 
 PIN = "482913"
 SMALL = (80, 24)
@@ -158,6 +160,8 @@ async def member_visit(tour: Tour, person: Visitor, *, switch: bool) -> None:
     await tour.check(label + ", scrolled to the end", StatusScreen)
     await pilot.press("c")
     await tour.check("card", CardScreen)
+    if app.screen.query(QrCode):
+        assert len(decode_qr(screen_image(app))) == 1, "dark on light, with its quiet zone"
     if len(person.kpjs) > 1:
         await pilot.press("1")
         await tour.check("card, the first of several", CardScreen)
