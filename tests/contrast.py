@@ -8,8 +8,9 @@ on its own is done here: ``reverse`` swaps the colours and ``dim`` blends the te
 halfway to its background, as Textual's own ``DimFilter`` would.
 
 On the Linux console (``console=True``) each colour is the one of its 16 that Rich
-sends for ``TERM=linux`` (the nearest), drawn in the console's own VGA palette,
-and bold text takes the bright form of a dark colour, as the console draws bold.
+sends for ``TERM=linux`` (the nearest), drawn in the console's own VGA palette as
+its driver draws it: bold text takes the bright form of a dark colour, and a
+background has only the 8 dark ones.
 """
 
 from collections.abc import Iterator
@@ -51,7 +52,7 @@ CONSOLE_PALETTE: tuple[RGB, ...] = (
 )
 """The Linux console's default colours (``default_red``/``grn``/``blu`` in the kernel's vt.c)."""
 BRIGHT = 8
-"""Added to a dark colour's number for its bright form."""
+"""Added to a dark colour's number for its bright form; backgrounds have none."""
 
 
 @dataclass(frozen=True)
@@ -100,29 +101,38 @@ def _blend(fg: RGB, bg: RGB, share: float) -> RGB:
     return red, green, blue
 
 
-def _rgb(color: Color | None, default: Color, console: bool, *, bold: bool = False) -> RGB:
-    if color is None or color.is_default:
-        color = default
-    if not console:
-        red, green, blue = color.get_truecolor()
-        return red, green, blue
-    number = color.downgrade(ColorSystem.STANDARD).number or 0
-    if bold and number < BRIGHT:
-        number += BRIGHT
-    return CONSOLE_PALETTE[number]
+def _truecolor(color: Color | None, default: Color) -> RGB:
+    red, green, blue = (default if color is None or color.is_default else color).get_truecolor()
+    return red, green, blue
+
+
+def _number(color: Color | None, default: Color) -> int:
+    chosen = default if color is None or color.is_default else color
+    return chosen.downgrade(ColorSystem.STANDARD).number or 0
 
 
 def _colours(style: Style | None, default: tuple[Color, Color], console: bool) -> tuple[RGB, RGB]:
     style = style or Style()
+    if console:
+        return console_colours(style, default)
+    fg, bg = _truecolor(style.color, default[0]), _truecolor(style.bgcolor, default[1])
     if style.reverse:
-        fg = _rgb(style.bgcolor, default[1], console, bold=bool(style.bold))
-        bg = _rgb(style.color, default[0], console)
-    else:
-        fg = _rgb(style.color, default[0], console, bold=bool(style.bold))
-        bg = _rgb(style.bgcolor, default[1], console)
+        fg, bg = bg, fg
     if style.dim:
         fg = _blend(fg, bg, DIM)
     return fg, bg
+
+
+def console_colours(style: Style, default: tuple[Color, Color]) -> tuple[RGB, RGB]:
+    """As the kernel's vt.c draws a cell: a bright foreground (90-97) is its dark colour
+    with the bold intensity, a bright background (100-107) is only its dark colour, and
+    reverse swaps the two dark colours while the intensity stays with the text."""
+    fg, bg = _number(style.color, default[0]), _number(style.bgcolor, default[1])
+    bright = fg >= BRIGHT or bool(style.bold)
+    fg, bg = fg % BRIGHT, bg % BRIGHT
+    if style.reverse:
+        fg, bg = bg, fg
+    return CONSOLE_PALETTE[fg + (BRIGHT if bright else 0)], CONSOLE_PALETTE[bg]
 
 
 def _readable(text: str) -> str:

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.color import Color
+from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.pilot import Pilot
@@ -38,7 +40,17 @@ from screens.welcome import WelcomeScreen
 from screens.widgets.keypad import PadKey
 from screens.widgets.qr import QrCode
 from tests.conftest import new_key
-from tests.contrast import AA, AAA, Cell, Run, contrast_ratio, low_contrast, screen_cells, text_runs
+from tests.contrast import (
+    AA,
+    AAA,
+    Cell,
+    Run,
+    console_colours,
+    contrast_ratio,
+    low_contrast,
+    screen_cells,
+    text_runs,
+)
 from tests.kiosk_ui import (
     NOW,
     Kiosk,
@@ -411,3 +423,16 @@ def test_a_look_chosen_and_left_on_the_welcome_screen_goes_after_the_idle_time(
         assert not app.has_class("-high-contrast")
 
     drive(kiosk.app(ticks=ticks), LARGE, tour)
+
+
+def test_the_console_draws_bold_bright_and_backgrounds_dark() -> None:
+    """Bold black is dark grey; bright white behind text is light grey; reverse keeps
+    the intensity with the text."""
+    default = (Color.parse("#000000"), Color.parse("#FFFFFF"))
+    assert console_colours(Style(bold=True), default) == ((0x55,) * 3, (0xAA,) * 3)
+    assert console_colours(Style(color="#FFE600", bgcolor="#000000"), default) == (
+        (0xFF, 0xFF, 0x55),
+        (0, 0, 0),
+    )
+    reversed_bright = Style(color="#FFFFFF", bgcolor="#0000AA", reverse=True)
+    assert console_colours(reversed_bright, default) == ((0x55, 0x55, 0xFF), (0xAA,) * 3)
