@@ -46,8 +46,6 @@ HIGH_CONTRAST_THEME = Theme(
         "text-disabled": "auto 100%",
         "button-foreground": "#000000",
         "button-color-foreground": "#000000",
-        "foreground-muted": "#FFFFFF",
-        "border-blurred": "#FFFFFF",
         "scrollbar": "#FFFFFF",
         "scrollbar-background": "#000000",
         "focus-frame": "#FFE600",
