@@ -41,6 +41,8 @@ class Event(StrEnum):
     STAFF_SERVICE = "staff.service"
     """The out-of-service switch: outcome ``off`` (maintenance) or ``on``."""
     STAFF_LANGUAGE = "staff.language"
+    STAFF_CONTRAST = "staff.contrast"
+    """The default look: outcome ``on`` (high contrast) or ``off``."""
     STAFF_EXIT = "staff.exit"
     STAFF_PIN = "staff.pin"
     """The staff PIN was set or changed (``kiosk staff-pin set``)."""

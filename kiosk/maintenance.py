@@ -18,7 +18,14 @@ from kiosk.config import Config
 from kiosk.errors import CacheMissingError, KioskError
 from kiosk.i18n import Lang, Message
 from kiosk.pin import PIN_SETTING, check_new_pin, hash_pin, pin_matches
-from kiosk.serving import LANG_SETTING, SERVING_SETTING, KioskService, Locked, Readiness
+from kiosk.serving import (
+    CONTRAST_SETTING,
+    LANG_SETTING,
+    SERVING_SETTING,
+    KioskService,
+    Locked,
+    Readiness,
+)
 from kiosk.sizes import sqlite_size
 
 if TYPE_CHECKING:
@@ -197,6 +204,11 @@ class Maintenance:
     def set_default_lang(self, lang: Lang) -> None:
         self.service.state.set_setting(LANG_SETTING, lang)
         self.service.audit.record(Event.STAFF_LANGUAGE, lang)
+
+    def set_default_contrast(self, high: bool) -> None:
+        """The look every session starts in, and returns to when it is wiped."""
+        self.service.state.set_setting(CONTRAST_SETTING, "yes" if high else "no")
+        self.service.audit.record(Event.STAFF_CONTRAST, "on" if high else "off")
 
     def note_exit(self) -> None:
         self.service.audit.record(Event.STAFF_EXIT, "requested")

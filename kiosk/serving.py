@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 
 SERVING_SETTING = "serving"
 LANG_SETTING = "default_lang"
+CONTRAST_SETTING = "high_contrast"
+"""``"yes"``: the screens start in high contrast; a member may still switch for their session."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,8 @@ class Readiness:
     """Staff switched the kiosk out of service: members see "under maintenance"."""
     lang: Lang = "id"
     """The language the kiosk speaks before a member chooses one."""
+    high_contrast: bool = False
+    """Staff's default look: high contrast until a member chooses otherwise, and after each."""
 
     @property
     def serving(self) -> bool:
@@ -177,6 +181,7 @@ class KioskService:
         try:
             serving = self.state.setting(SERVING_SETTING) != "no"
             lang = self.default_lang()
+            high = self.default_contrast()
         except KioskError as error:
             return Readiness(problem=error.message, data_time=None)
         with self._lock:
@@ -185,31 +190,43 @@ class KioskService:
                 cursor = cache.cursor()
             except KioskError as error:
                 self._drop_cache_locked()
-                return Readiness(problem=error.message, data_time=None, lang=lang)
+                return Readiness(
+                    problem=error.message, data_time=None, lang=lang, high_contrast=high
+                )
         if not serving:
             return Readiness(
                 problem=msg("service.maintenance"),
                 data_time=None if cursor is None else cursor.synced_at,
                 maintenance=True,
                 lang=lang,
+                high_contrast=high,
             )
         if cursor is None:
-            return Readiness(problem=msg("service.no_data"), data_time=None, lang=lang)
+            return Readiness(
+                problem=msg("service.no_data"), data_time=None, lang=lang, high_contrast=high
+            )
         age = self.clock() - cursor.synced_at
         if self.settings.too_old(age):
             days = self.settings.max_staleness.days
             problem = msg("service.too_old", synced=format_utc(cursor.synced_at), days=days)
-            return Readiness(problem=problem, data_time=cursor.synced_at, lang=lang)
+            return Readiness(
+                problem=problem, data_time=cursor.synced_at, lang=lang, high_contrast=high
+            )
         return Readiness(
             problem=None,
             data_time=cursor.synced_at,
             stale=self.settings.stale(age),
             lang=lang,
+            high_contrast=high,
         )
 
     def default_lang(self) -> Lang:
         stored = self.state.setting(LANG_SETTING)
         return next((lang for lang in LANGS if lang == stored), "id")
+
+    def default_contrast(self) -> bool:
+        """Whether staff made high contrast the kiosk's default look."""
+        return self.state.setting(CONTRAST_SETTING) == "yes"
 
     def admit(self, text: str) -> Admission:
         """A NIK submitted on the NIK screen: checked, audited, and held to the abuse limits."""

@@ -31,7 +31,7 @@ from kiosk.notify import Notifier
 from kiosk.schedule import SyncSchedule
 from kiosk.serving import KioskService, MemberView, Readiness
 from kiosk.speech import Speaker
-from screens.theme import KIOSK_THEME
+from screens.theme import HIGH_CONTRAST_CONSOLE_THEME, HIGH_CONTRAST_THEME, KIOSK_THEME, THEMES
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +101,10 @@ class KioskApp(App[int], inherit_bindings=False):
         super().__init__()
         self.speaker = speaker or Speaker(AccessibilitySettings())
         """Each screen's instruction read aloud; silent unless staff turned speech on."""
+        # Before the stylesheet is first read: it asks for the kiosk's own variables.
+        for theme in THEMES:
+            self.register_theme(theme)
+        self.theme = KIOSK_THEME.name
         self.notifier = notifier or Notifier(None)
         """systemd's READY, WATCHDOG and STATUS; a no-op outside systemd."""
         self.schedule = schedule
@@ -119,6 +123,8 @@ class KioskApp(App[int], inherit_bindings=False):
         self.staff = False
         """Staff proved the PIN and are in maintenance mode."""
         self.readiness: Readiness | None = None
+        self.contrast_choice: bool | None = None
+        """A member's own choice of high contrast (``None``: staff's default), until the wipe."""
         self._taps: list[float] = []
         self._last_input = ticks()
         self._errors: list[float] = []
@@ -134,9 +140,30 @@ class KioskApp(App[int], inherit_bindings=False):
         """A sentence in the member's language (Bahasa Indonesia until one is chosen)."""
         return msg(key, **params).text(self.lang)
 
+    @property
+    def high_contrast(self) -> bool:
+        """The member's choice; before it and after their session, the staff's default."""
+        if self.contrast_choice is not None:
+            return self.contrast_choice
+        return self.readiness is not None and self.readiness.high_contrast
+
+    def choose_contrast(self, high: bool) -> None:
+        """A member's choice of look: it lasts until the session is wiped."""
+        self.contrast_choice = high
+        self.note_input()
+        self.show_contrast()
+
+    def show_contrast(self) -> None:
+        """Theme and class follow :attr:`high_contrast`; only a change restyles the screens."""
+        high = self.high_contrast
+        theme = KIOSK_THEME
+        if high:
+            theme = HIGH_CONTRAST_CONSOLE_THEME if self.linux_console else HIGH_CONTRAST_THEME
+        if self.theme != theme.name:
+            self.theme = theme.name
+        self.set_class(high, "-high-contrast")
+
     def on_mount(self) -> None:
-        self.register_theme(KIOSK_THEME)
-        self.theme = KIOSK_THEME.name
         self.set_class(self.linux_console, "-console")
         if threading.current_thread() is threading.main_thread():
             loop = asyncio.get_running_loop()
@@ -186,11 +213,19 @@ class KioskApp(App[int], inherit_bindings=False):
         self.switch_screen(screen)
 
     def wipe(self, then: Screen[Any] | None = None) -> None:
-        """Forget the member and show ``then`` (the welcome screen): nothing of them stays."""
+        """Forget the member and show ``then`` (the welcome screen): nothing of them stays.
+
+        Their choice of look goes too, but for a farewell screen (Done, the apology),
+        which closes their visit in the look they read it in.
+        """
+        from screens.base import KioskScreen
         from screens.welcome import WelcomeScreen
 
         self.session = None
         self.speaker.stop()
+        if not (isinstance(then, KioskScreen) and then.FAREWELL):
+            self.contrast_choice = None
+            self.show_contrast()
         while len(self.screen_stack) > 2:
             self.pop_screen()
         self.switch_screen(then or WelcomeScreen())
@@ -220,8 +255,10 @@ class KioskApp(App[int], inherit_bindings=False):
             return
         left = self.service.settings.idle_timeout.total_seconds() - self.idle_for()
         if self.session is None:
-            # Help opened before anyone started: the next member must find the welcome screen.
-            if left <= 0 and isinstance(self.screen, ModalScreen):
+            # Help opened, or the look changed, before anyone started: the next member must
+            # find the welcome screen as staff left it.
+            chose = isinstance(self.screen, ModalScreen) or self.contrast_choice is not None
+            if left <= 0 and chose:
                 self.wipe()
             return
         if left <= 0:
@@ -300,6 +337,7 @@ class KioskApp(App[int], inherit_bindings=False):
     def readiness_known(self, readiness: Readiness) -> None:
         """The cache was opened (or found broken) and a screen is up: tell systemd."""
         self.readiness = readiness
+        self.show_contrast()
         status = self.status_line()
         if not self._ready_sent:
             self._ready_sent = True

@@ -18,6 +18,7 @@ from kiosk.errors import KioskError
 from kiosk.serving import MemberView, Readiness
 from kiosk.speech import Phrase, guidance
 from screens.widgets.banner import DemoBanner
+from screens.widgets.brand import Brand
 from screens.widgets.buttons import TouchButton
 from screens.widgets.entry import EntryForm
 from screens.widgets.legend import KeyLegend
@@ -51,6 +52,9 @@ class KioskView:
 
     GUIDANCE: ClassVar[str | None] = None
     """Its instruction in :data:`kiosk.speech.GUIDANCE`; ``None``: it says nothing."""
+
+    FAREWELL: ClassVar[bool] = False
+    """The last screen of a member's visit, after the wipe: still in the look they chose."""
 
     @property
     def kiosk(self) -> "KioskApp":
@@ -149,7 +153,7 @@ class MemberScreen(KioskScreen):
 
     def topbar(self, *, data_date: bool = True) -> ComposeResult:
         with Horizontal(id="topbar"):
-            yield Static(self.t("ui.brand"), id="brand")
+            yield Brand(self.t("ui.brand"), self.kiosk.TITLE)
             if data_date:
                 yield Static(self._data_date(), id="data-date", classes=self._date_classes())
             # F1 and F2 are the keyboard's ways to these, so they stay out of the Tab order.

@@ -16,6 +16,7 @@ SHOWN_SECONDS = 8.0
 
 class DoneScreen(MemberScreen):
     GUIDANCE = "done"
+    FAREWELL = True
 
     def body(self) -> Iterable[Widget]:
         with Vertical(id="done-box"):

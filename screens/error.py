@@ -12,6 +12,8 @@ SHOWN_SECONDS = 6.0
 
 
 class ErrorScreen(KioskScreen):
+    FAREWELL = True
+
     def compose(self) -> ComposeResult:
         with Vertical(id="error-box"):
             yield Static(msg("ui.error.title").text("id"), classes="title")

@@ -90,6 +90,7 @@ class MaintenanceScreen(StaffScreen):
         ("i", "integrity", "Integrity"),
         ("o", "serving", "Service on/off"),
         ("b", "language", "Language"),
+        ("k", "contrast", "Contrast"),
         ("x", "exit_app", "Exit"),
         ("escape", "logout", "Log out"),
         Binding("up", "app.focus_previous", show=False),
@@ -121,6 +122,7 @@ class MaintenanceScreen(StaffScreen):
                 yield KioskButton(self.t("staff.integrity"), id="integrity")
                 yield KioskButton(self.t("staff.serving_off"), id="serving")
                 yield KioskButton(self.t("staff.language"), id="language")
+                yield KioskButton(self.t("staff.contrast"), id="contrast")
                 yield KioskButton(self.t("staff.logout"), id="logout")
                 yield KioskButton(self.t("staff.exit"), id="exit-app", variant="error")
                 yield ProgressBar(id="progress", show_eta=False)
@@ -217,6 +219,12 @@ class MaintenanceScreen(StaffScreen):
         )
         lines.append((t("staff.state.language"), LANG_NAMES[readiness.lang]))
         lines.append((t("staff.state.printer"), state.printer.text(lang)))
+        look = (
+            "staff.state.contrast_high"
+            if readiness.high_contrast
+            else "staff.state.contrast_normal"
+        )
+        lines.append((t("staff.state.contrast"), t(look)))
         text = Text()
         for label, value in lines:
             text.append(f"{label}: ", style="bold")
@@ -330,6 +338,15 @@ class MaintenanceScreen(StaffScreen):
             return
         other = next(lang for lang in LANGS if lang != state.readiness.lang)
         self._quick(lambda: self.kiosk.maintenance.set_default_lang(other))
+
+    @on(Button.Pressed, "#contrast")
+    def action_contrast(self) -> None:
+        """The look members find on the welcome screen; staff see it at once, as they will."""
+        state = self.kiosk_state
+        if state is None or self.busy:
+            return
+        high = not state.readiness.high_contrast
+        self._quick(lambda: self.kiosk.maintenance.set_default_contrast(high))
 
     def _quick(self, change: Callable[[], None]) -> None:
         """A setting: written and audited in a worker, then the state is read again.

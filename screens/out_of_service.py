@@ -8,6 +8,7 @@ from textual.widgets import Static
 from kiosk.i18n import msg
 from kiosk.serving import Readiness
 from screens.base import KioskScreen
+from screens.widgets.brand import Brand
 
 RECHECK_SECONDS = 30.0
 
@@ -21,7 +22,7 @@ class OutOfServiceScreen(KioskScreen):
         title = msg("ui.maintenance.title" if maintenance else "ui.out_of_service.title")
         with Horizontal(id="topbar"):
             # Whose kiosk this is, even when it cannot serve; nothing here to press.
-            yield Static(msg("ui.brand").text("id"), id="brand")
+            yield Brand(msg("ui.brand").text("id"), self.kiosk.TITLE)
         with Vertical(id="oos-box"):
             yield Static(title.text("id"), classes="title")
             yield Static(title.text("en"), classes="title-en")

@@ -24,6 +24,7 @@ class WelcomeScreen(MemberScreen):
         ("enter", "start_default", "Mulai"),
         ("i", "start('id')", "Mulai"),
         ("e", "start('en')", "Start"),
+        ("k", "contrast", "Kontras"),
     ]
     SHOW_DEMO = True
     HELP_LABEL = "ui.help.button_both"
@@ -38,6 +39,8 @@ class WelcomeScreen(MemberScreen):
                 yield KioskButton("Mulai - Bahasa Indonesia", id="start-id", variant="primary")
             with Center():
                 yield KioskButton("Start - English", id="start-en", variant="primary")
+            with Center():
+                yield KioskButton(self._contrast_label(), id="contrast")
             yield Static(msg("ui.welcome.privacy").bilingual(), classes="note")
             yield Static(msg("ui.welcome.keys").bilingual(), classes="note")
 
@@ -69,6 +72,17 @@ class WelcomeScreen(MemberScreen):
     @on(Button.Pressed, "#start-en")
     def start_english(self) -> None:
         self.action_start("en")
+
+    def _contrast_label(self) -> str:
+        """The look the button switches to, in both languages: no language is chosen yet."""
+        key = "ui.welcome.contrast_off" if self.kiosk.high_contrast else "ui.welcome.contrast_on"
+        return msg(key).bilingual()
+
+    @on(Button.Pressed, "#contrast")
+    def action_contrast(self) -> None:
+        """For this member only: the wipe after their session brings back the staff's default."""
+        self.kiosk.choose_contrast(not self.kiosk.high_contrast)
+        self.query_one("#contrast", Button).label = self._contrast_label()
 
     def action_start_default(self) -> None:
         """Enter starts in the kiosk's default language, which staff may set."""

@@ -28,6 +28,7 @@ from screens.nik import NikScreen
 from screens.out_of_service import OutOfServiceScreen
 from screens.staff import PinScreen
 from screens.status import StatusScreen
+from screens.theme import HIGH_CONTRAST_THEME, KIOSK_THEME
 from screens.verify import VerifyScreen
 from screens.welcome import WelcomeScreen
 from tests.conftest import new_key
@@ -428,6 +429,44 @@ def test_default_language_change_lasts_and_enter_starts_in_it(kiosk: Kiosk) -> N
     drive(kiosk.app(), in_indonesian_all_the_same)
     assert outcomes(kiosk, Event.STAFF_LANGUAGE) == ["en"]
     assert outcomes(kiosk, Event.STAFF_LOGOUT) == ["staff"]
+
+
+def test_default_high_contrast_lasts_and_each_member_may_leave_it(kiosk: Kiosk) -> None:
+    """Staff's K sets the look members find; a member's K lasts until their session ends."""
+
+    async def change(app: KioskApp, pilot: Pilot[Any]) -> None:
+        await log_in(pilot)
+        assert "Tampilan bawaan: biasa" in shown(app)
+        await pilot.press("k")
+        await wait_until(pilot, lambda: "Tampilan bawaan: kontras tinggi" in shown(app))
+        assert app.high_contrast
+        assert app.theme == HIGH_CONTRAST_THEME.name
+        await pilot.click("#logout")
+        await settle(pilot)
+
+    async def after_restart(app: KioskApp, pilot: Pilot[Any]) -> None:
+        assert isinstance(app.screen, WelcomeScreen)
+        assert app.high_contrast
+        assert app.has_class("-high-contrast")
+        assert "Kontras biasa / Normal contrast" in shown(app)
+        await pilot.click("#contrast")
+        await settle(pilot)
+        assert not app.high_contrast
+        assert app.theme == KIOSK_THEME.name
+        assert "Kontras tinggi / High contrast" in shown(app)
+        await pilot.press("i")
+        await settle(pilot)
+        assert isinstance(app.screen, NikScreen)
+        assert not app.high_contrast
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, WelcomeScreen)
+        assert app.high_contrast, "the next member finds the staff's default"
+        assert app.theme == HIGH_CONTRAST_THEME.name
+
+    drive(kiosk.app(), change)
+    drive(kiosk.app(), after_restart)
+    assert outcomes(kiosk, Event.STAFF_CONTRAST) == ["on"]
 
 
 def test_exit_asks_twice_then_ends_the_app_for_systemd(kiosk: Kiosk) -> None:

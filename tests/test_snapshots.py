@@ -161,6 +161,81 @@ def test_welcome_console(snap_compare: Compare, kiosk: Kiosk, size: Size) -> Non
     snap(snap_compare, kiosk.app(console=True), size, welcome, WelcomeScreen)
 
 
+async def high_contrast(pilot: Pilot[Any]) -> None:
+    """K on the welcome screen: the member's own choice."""
+    await settle(pilot)
+    await pilot.press("k")
+    await settle(pilot)
+
+
+@sizes
+def test_welcome_high_contrast(snap_compare: Compare, kiosk: Kiosk, size: Size) -> None:
+    snap(snap_compare, kiosk.app(), size, high_contrast, WelcomeScreen)
+
+
+@sizes
+def test_status_high_contrast(snap_compare: Compare, kiosk: Kiosk, size: Size) -> None:
+    """Three KPJs: the bands, the months, the advice and a notice in high contrast."""
+
+    async def run(pilot: Pilot[Any]) -> None:
+        await high_contrast(pilot)
+        await to_status(kiosk, "job_changer")(pilot)
+
+    snap(snap_compare, kiosk.app(), size, run, StatusScreen)
+
+
+@sizes
+def test_card_high_contrast(snap_compare: Compare, kiosk: Kiosk, size: Size) -> None:
+    async def run(pilot: Pilot[Any]) -> None:
+        await high_contrast(pilot)
+        await to_status(kiosk, "active")(pilot)
+        await pilot.press("k")
+
+    snap(snap_compare, kiosk.app(), size, run, CardScreen)
+
+
+@sizes
+def test_nik_console(snap_compare: Compare, kiosk: Kiosk, size: Size) -> None:
+    """The digit pad's keys on the Linux console: grey blocks, OK in green."""
+
+    async def run(pilot: Pilot[Any]) -> None:
+        await to_nik(pilot)
+        await type_text(pilot, "3201014")
+
+    snap(snap_compare, kiosk.app(console=True), size, run, NikScreen)
+
+
+def focus(selector: str) -> RunBefore:
+    """Give the button focus, as the keyboard work will let a member do."""
+
+    async def run(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        button = pilot.app.screen.query_one(selector)
+        button.can_focus = True
+        button.focus()
+        await settle(pilot)
+
+    return run
+
+
+@pytest.mark.parametrize(
+    ("console", "contrast"),
+    [(False, False), (False, True), (True, False)],
+    ids=["default", "high", "console"],
+)
+def test_welcome_focused(
+    snap_compare: Compare, kiosk: Kiosk, console: bool, contrast: bool
+) -> None:
+    """The English start button focused: framed and reversed, in each look."""
+
+    async def run(pilot: Pilot[Any]) -> None:
+        if contrast:
+            await high_contrast(pilot)
+        await focus("#start-en")(pilot)
+
+    snap(snap_compare, kiosk.app(console=console), LARGE, run, WelcomeScreen)
+
+
 @sizes
 def test_nik_typing(snap_compare: Compare, kiosk: Kiosk, size: Size) -> None:
     async def run(pilot: Pilot[Any]) -> None:

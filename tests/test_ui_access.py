@@ -92,6 +92,10 @@ async def type_keys(pilot: Pilot[Any], typed: str) -> None:
 
 async def keys_to_status(app: KioskApp, pilot: Pilot[Any], person: Visitor, lang: Lang) -> None:
     on(app, WelcomeScreen)
+    await press(pilot, "k")
+    assert app.high_contrast
+    await press(pilot, "k")
+    assert not app.high_contrast
     assert focused(app) == f"start-{app.lang}"
     other = "en" if app.lang == "id" else "id"
     if lang == other:
@@ -206,7 +210,7 @@ def test_maintenance_by_keys_only(kiosk: Kiosk, size: tuple[int, int]) -> None:
         await pilot.press("enter")
         await wait_until(pilot, lambda: not screen.busy and bool(screen.result))
         assert "11" in screen.result
-        await press(pilot, "tab", "tab", "tab")
+        await press(pilot, "tab", "tab", "tab", "tab")
         assert focused(app) == "logout"
         await press(pilot, "enter")
         on(app, WelcomeScreen)
@@ -245,6 +249,10 @@ def test_every_member_path_by_touch_only(kiosk: Kiosk, lang: Lang, size: tuple[i
 
     async def scenario(app: KioskApp, pilot: Pilot[Any]) -> None:
         on(app, WelcomeScreen)
+        await tap_id(pilot, "contrast")
+        assert app.high_contrast
+        await tap_id(pilot, "contrast")
+        assert not app.high_contrast
         await tap_id(pilot, f"start-{lang}")
         on(app, NikScreen)
         assert app.lang == lang
