@@ -14,7 +14,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Literal, get_args
+from typing import Literal, Protocol, get_args, runtime_checkable
 
 from kiosk.resources import data_path
 
@@ -75,6 +75,13 @@ def _texts(table: Mapping[str, object], prefix: str, langs: tuple[Lang, ...]) ->
     return texts
 
 
+@runtime_checkable
+class Worded(Protocol):
+    """A value written differently in each language: a sentence, a size (2,5 MiB / 2.5 MiB)."""
+
+    def text(self, lang: Lang) -> str: ...
+
+
 @dataclass(frozen=True)
 class Message:
     """A sentence by key with its parameters, rendered when a language is chosen.
@@ -86,10 +93,11 @@ class Message:
     params: Mapping[str, object] = field(default_factory=dict)
 
     def text(self, lang: Lang) -> str:
-        """A parameter that is itself a :class:`Message` is said in the same language."""
+        """A parameter that is itself worded per language (a :class:`Message`, a size) is
+        said in the same language."""
         entry = entries()[self.key]
         one = entry.one.get(lang) if self.params.get("count") == 1 else None
-        params = {k: v.text(lang) if isinstance(v, Message) else v for k, v in self.params.items()}
+        params = {k: v.text(lang) if isinstance(v, Worded) else v for k, v in self.params.items()}
         return (one or entry.texts[lang]).format(**params)
 
     def bilingual(self) -> str:
@@ -107,5 +115,16 @@ THOUSANDS: Mapping[Lang, str] = {"id": ".", "en": ","}
 """What each language writes between thousands: 5.000 and 5,000."""
 
 
+DECIMAL: Mapping[Lang, str] = {"id": ",", "en": "."}
+"""What each language writes before decimals: 2,5 and 2.5."""
+
+
 def format_count(number: int, lang: Lang) -> str:
     return f"{number:,}".replace(",", THOUSANDS[lang])
+
+
+def format_decimal(number: float, digits: int, lang: Lang) -> str:
+    """``2,5`` / ``2.5``; thousands grouped as :func:`format_count` groups them."""
+    whole, _, fraction = f"{number:,.{digits}f}".partition(".")
+    grouped = whole.replace(",", THOUSANDS[lang])
+    return f"{grouped}{DECIMAL[lang]}{fraction}" if fraction else grouped

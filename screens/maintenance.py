@@ -211,9 +211,9 @@ class MaintenanceScreen(StaffScreen):
                 t("staff.state.disk"),
                 t(
                     "staff.state.disk_use",
-                    cache=format_size(disk.cache),
-                    state=format_size(disk.state),
-                    free=format_size(disk.free),
+                    cache=format_size(disk.cache, lang),
+                    state=format_size(disk.state, lang),
+                    free=format_size(disk.free, lang),
                 ),
             )
         )

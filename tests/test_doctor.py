@@ -30,9 +30,11 @@ from kiosk.cli import main
 from kiosk.doctor.findings import Status
 from kiosk.doctor.runner import CHECKS as REPORTED
 from kiosk.doctor.storage import DISK_RESERVE, check_disk
+from kiosk.i18n import LANGS, Lang
 from kiosk.keys import read_key_file, write_new_key
 from kiosk.layout import largest_qr, screen_for_qr
 from kiosk.qr import MAX_SCREEN_VERSION, symbol_size
+from tests.languages import foreign
 from tests.sites import Site, serving
 
 MEMBERS = 150
@@ -458,3 +460,20 @@ def test_speech_on_needs_espeak_ng_and_a_voice_for_each_language(
         site.config.read_text().replace("headphones = false", "headphones = true")
     )
     assert "are spoken because headphones = true" in doctor(site).line("speech")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_asked_for_one_language_the_doctor_speaks_only_it(site: Site, lang: Lang) -> None:
+    """A sound kiosk and one with problems (no key, so most checks are skipped with a reason)."""
+    sound = doctor(site, "--offline", "--lang", lang)
+    assert sound.code == 0, sound.out
+    (site.kiosk / "master.key").unlink()
+    broken = doctor(site, "--offline", "--lang", lang)
+    assert broken.code == 1, broken.out
+    for report in (sound, broken):
+        assert " / " not in report.out, "one language, not two"
+        assert [line.split()[1] for line in report.out.splitlines()[:-1]] == CHECKS
+        # Each line but the summary names its check (config, colours, ...): a name, no word.
+        *lines, summary = report.out.splitlines()
+        said = [summary, *(" ".join(line.split(maxsplit=2)[::2]) for line in lines)]
+        assert foreign("\n".join(said), lang) == set(), report.out

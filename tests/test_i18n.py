@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.i18n import LANGS, Message, catalogue, entries, msg
+from kiosk.i18n import LANGS, Message, catalogue, entries, format_decimal, msg
+from kiosk.sizes import Size, format_size
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = sorted(
@@ -127,3 +128,24 @@ def test_every_call_passes_exactly_the_parameters_its_sentence_names() -> None:
                 wrong.append(f"{path.name}:{node.lineno} {key}: passes {passed}, needs {needed}")
     assert checked > 100, "the scan found too few calls"
     assert wrong == []
+
+
+def test_sizes_and_decimals_are_written_as_each_language_writes_them() -> None:
+    assert [format_size(n, "id") for n in (512, 28 * 1024, 5 << 19)] == [
+        "512 B",
+        "28,0 KiB",
+        "2,5 MiB",
+    ]
+    assert [format_size(n, "en") for n in (512, 28 * 1024, 5 << 19)] == [
+        "512 B",
+        "28.0 KiB",
+        "2.5 MiB",
+    ]
+    assert (
+        msg("doctor.disk.ok", directory="/d", free=Size(5 << 19), size=Size(1024))
+        .text("id")
+        .count(",")
+        >= 2
+    )
+    assert format_decimal(12345.67, 1, "id") == "12.345,7"
+    assert format_decimal(12345.67, 1, "en") == "12,345.7"

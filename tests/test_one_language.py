@@ -9,9 +9,7 @@ are allowed by name.
 """
 
 import asyncio
-import re
 from collections.abc import Awaitable, Callable, Iterable, Iterator
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +17,7 @@ import pytest
 from textual.containers import Vertical
 from textual.pilot import Pilot
 
-from kiosk.i18n import LANGS, Lang, catalogue
+from kiosk.i18n import LANGS, Lang
 from screens.app import KioskApp
 from screens.card import CardScreen
 from screens.help import HelpScreen
@@ -42,37 +40,17 @@ from tests.kiosk_ui import (
     type_keys,
     wait_until,
 )
+from tests.languages import foreign
 from tests.screen_image import screen_text
 
 PIN = "246810"
 TALL = (120, 110)
-WORD = re.compile(r"[^\W\d_]{3,}")
-CODE = re.compile(r"`[^`]*`|\{[^}]*\}|(?<!\w)--?[a-z][\w-]*|\S+\.(?:toml|db|json|service)\b|/\S+")
-"""Commands, options, parameters, paths: the same in both languages, so no one's words."""
-PROPER_NAMES = frozenset({"indonesia", "english", "bahasa"})
-"""Names of the languages themselves, which each language's texts use as they are."""
 Scenario = Callable[[KioskApp, Pilot[Any]], Awaitable[None]]
 
 
 @pytest.fixture(autouse=True)
 def wib() -> Iterator[None]:
     yield from local_time_is_wib()
-
-
-@cache
-def words(lang: Lang) -> frozenset[str]:
-    found: set[str] = set()
-    for texts in catalogue().values():
-        prose = CODE.sub(" ", texts[lang])
-        found.update(word.lower() for word in WORD.findall(prose))
-    return frozenset(found)
-
-
-def foreign(text: str, lang: Lang) -> set[str]:
-    """Words of ``text`` that only the other language's catalogue uses."""
-    (other,) = (each for each in LANGS if each != lang)
-    only_there = words(other) - words(lang) - PROPER_NAMES
-    return {word for word in WORD.findall(text) if word.lower() in only_there}
 
 
 def drive(kiosk: Kiosk, scenario: Scenario, ticks: Ticks | None = None) -> None:

@@ -39,7 +39,7 @@ def _status(run: Invocation) -> int:
         print(f"Feed cursor:  sequence {cursor.sequence}, state {cursor.state}")
         print(f"Last sync:    {cursor.synced_at.isoformat(timespec='seconds')}")
     print(f"Created:      {info.created_at.isoformat(timespec='seconds')}")
-    sizes = ", ".join(f"{name} {format_size(size)}" for name, size in info.file_sizes.items())
+    sizes = ", ".join(f"{name} {format_size(size, 'en')}" for name, size in info.file_sizes.items())
     print(f"Files:        {sizes}")
     return 0
 

@@ -5,7 +5,7 @@ from pathlib import Path
 from kiosk.cli import Invocation, Subparsers, add_command, print_json
 from kiosk.config import config_path
 from kiosk.doctor.findings import Finding, Status
-from kiosk.i18n import Lang, msg
+from kiosk.i18n import LANGS, Lang, msg
 
 _LABELS = {
     Status.OK: msg("doctor.status.ok"),
@@ -30,6 +30,11 @@ def register(subparsers: Subparsers) -> None:
         type=Path,
         metavar="DEVICE",
         help="the kiosk's terminal to measure, e.g. /dev/tty1 (default: the doctor's own)",
+    )
+    doctor.add_argument(
+        "--lang",
+        choices=LANGS,
+        help="say it in one language (default: Bahasa Indonesia, then English, on each line)",
     )
     doctor.add_argument(
         "--term",
@@ -57,8 +62,9 @@ def _doctor(run: Invocation) -> int:
     if args.json:
         print_json({"ok": not problems, "checks": [_as_dict(finding) for finding in findings]})
     else:
+        langs: tuple[Lang, ...] = (args.lang,) if args.lang else LANGS
         for finding in findings:
-            print(_line(finding))
+            print(_line(finding, langs))
         if problems:
             summary = msg(
                 "doctor.summary.problems",
@@ -69,15 +75,17 @@ def _doctor(run: Invocation) -> int:
             summary = msg("doctor.summary.warnings", count=warnings)
         else:
             summary = msg("doctor.summary.ok")
-        print(summary.bilingual())
+        print(" / ".join(summary.text(lang) for lang in langs))
     return 1 if problems else 0
 
 
-def _line(finding: Finding) -> str:
-    """Indonesian first, as every bilingual line: ``MASALAH  key  ... / PROBLEM: ...``."""
+def _line(finding: Finding, langs: tuple[Lang, ...]) -> str:
+    """``MASALAH  key  ... / PROBLEM: ...``: the first language leads, the check's name after
+    its label, so that a line can be found by name in either form."""
     label = _LABELS[finding.status]
-    english = f"{label.text('en')}: {_text(finding, 'en')}"
-    return f"{label.text('id'):<10} {finding.name:<9} {_text(finding, 'id')} / {english}"
+    first, *others = langs
+    line = f"{label.text(first):<10} {finding.name:<9} {_text(finding, first)}"
+    return "".join([line, *(f" / {label.text(o)}: {_text(finding, o)}" for o in others)])
 
 
 def _text(finding: Finding, lang: Lang) -> str:

@@ -17,7 +17,7 @@ from kiosk.doctor.fixes import CACHE
 from kiosk.errors import CacheCorruptError, KioskError
 from kiosk.i18n import msg
 from kiosk.keys import MasterKey
-from kiosk.sizes import format_size, sqlite_size
+from kiosk.sizes import Size, sqlite_size
 
 SAMPLE = 100
 """Records opened from each end of the cache and at random places: a quick check."""
@@ -91,7 +91,7 @@ def check_disk(cache_path: Path, free_space: Callable[[Path], int] = _free_space
     except OSError as error:
         what = msg("doctor.disk.unknown", directory=directory, reason=error.strerror)
         return warning("disk", what, fix)
-    params = {"directory": directory, "free": format_size(free), "size": format_size(size)}
+    params = {"directory": directory, "free": Size(free), "size": Size(size)}
     if free < size:
         return problem("disk", msg("doctor.disk.full", **params), fix)
     if free < max(2 * size, DISK_RESERVE):
