@@ -67,7 +67,9 @@ GUIDANCE: Mapping[str, Message] = {
     "welcome": msg("speech.welcome"),
     "nik": msg("speech.nik", length=NIK_LENGTH, next=msg("ui.key.next")),
     "verify": msg("speech.verify", check=msg("ui.key.check")),
-    "status": msg("speech.status", card=msg("ui.status.card"), jht=msg("jht.title"), done=_DONE),
+    "status": msg(
+        "speech.status", card=msg("ui.status.card"), jht=msg("ui.status.jht_button"), done=_DONE
+    ),
     "card": msg("speech.card", done=_DONE, back=_BACK),
     "jht": msg("speech.jht", back=_BACK, done=_DONE),
     "done": msg("speech.done"),

@@ -107,7 +107,7 @@ class CardScreen(PrintingScreen):
     def _buttons(self) -> Iterable[Widget]:
         """What the status screen offers, from here: back to it (or to the choice), JHT, Done."""
         yield KioskButton(self.t("ui.back"), id="back", variant="primary")
-        yield KioskButton(self.t("jht.title"), id="jht")
+        yield KioskButton(self.t("ui.status.jht_button"), id="jht")
         yield from self.print_button()
         yield KioskButton(self.t("ui.done"), id="done")
         yield self.print_note()

@@ -100,7 +100,7 @@ class StatusScreen(PrintingScreen):
 
     def actions(self) -> Iterable[Widget]:
         yield KioskButton(self.t("ui.status.card"), id="card", variant="primary")
-        yield KioskButton(self.t("jht.title"), id="jht", variant="primary")
+        yield KioskButton(self.t("ui.status.jht_button"), id="jht", variant="primary")
         yield from self.print_button()
         yield KioskButton(self.t("ui.done"), id="done")
 
