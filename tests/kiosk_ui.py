@@ -10,10 +10,11 @@ KPJs, each status code, a data-quality flag, each answer to "can I withdraw my
 JHT?", and feed text that looks like markup.
 """
 
+import asyncio
 import dataclasses
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -566,3 +567,19 @@ async def settle(pilot: Pilot[Any], seconds: float = 20) -> None:
         assert time.monotonic() < deadline, f"workers still running: {running}"
         await app.workers.wait_for_complete()
     await pilot.pause()
+
+
+Scenario = Callable[[KioskApp, Pilot[Any]], Awaitable[None]]
+"""What a test does with the running App: keys, clicks, and what it reads back."""
+
+
+def drive(app: KioskApp, scenario: Scenario, size: tuple[int, int] = (100, 30)) -> None:
+    """Run ``scenario`` against ``app`` in a headless terminal of ``size``, from a settled
+    first screen."""
+
+    async def inner() -> None:
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            await scenario(app, pilot)
+
+    asyncio.run(inner())

@@ -5,8 +5,7 @@ goes through the on-screen pads). Both visit every member screen and the staff
 screens, at the smallest supported screen and a common one, in each language.
 """
 
-import asyncio
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,12 +29,11 @@ from screens.welcome import WelcomeScreen
 from screens.widgets.keypad import BACK, OK, SPACE, PadKey
 from screens.widgets.legend import KeyLegend
 from tests.conftest import new_key
-from tests.kiosk_ui import Kiosk, Visitor, build_kiosk, local_time_is_wib, settle, wait_until
+from tests.kiosk_ui import Kiosk, Visitor, build_kiosk, drive, local_time_is_wib, settle, wait_until
 from tests.screen_image import screen_text
 
 PIN = "246810"
 SIZES = [(80, 24), (100, 30)]
-Scenario = Callable[[KioskApp, Pilot[Any]], Awaitable[None]]
 
 
 @pytest.fixture(autouse=True)
@@ -48,15 +46,6 @@ def kiosk(tmp_path: Path) -> Kiosk:
     kiosk = build_kiosk(tmp_path, new_key())
     kiosk.maintenance(kiosk.service()).set_pin(PIN)
     return kiosk
-
-
-def drive(app: KioskApp, scenario: Scenario, size: tuple[int, int]) -> None:
-    async def inner() -> None:
-        async with app.run_test(size=size) as pilot:
-            await settle(pilot)
-            await scenario(app, pilot)
-
-    asyncio.run(inner())
 
 
 def on(app: KioskApp, screen: type[Any]) -> None:

@@ -1,8 +1,7 @@
 """The print button as a member meets it: offered only when the printer is ready, a slip that
 carries the card on screen, and one sentence when the printer fails."""
 
-import asyncio
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +17,17 @@ from screens.printing import PrintingScreen
 from screens.status import StatusScreen
 from screens.widgets.legend import KeyLegend
 from tests.conftest import new_key
-from tests.kiosk_ui import Kiosk, build_kiosk, local_time_is_wib, settle, type_keys, wait_until
+from tests.kiosk_ui import (
+    Kiosk,
+    build_kiosk,
+    drive,
+    local_time_is_wib,
+    settle,
+    type_keys,
+    wait_until,
+)
 from tests.screen_image import decode_qr
 from tests.slip_paper import print_out
-
-Scenario = Callable[[KioskApp, Pilot[Any]], Awaitable[None]]
 
 
 @pytest.fixture(autouse=True)
@@ -35,15 +40,6 @@ def kiosk(tmp_path: Path) -> Kiosk:
     home = tmp_path / "kiosk"
     home.mkdir()
     return build_kiosk(home, new_key())
-
-
-def drive(app: KioskApp, scenario: Scenario) -> None:
-    async def inner() -> None:
-        async with app.run_test(size=(100, 30)) as pilot:
-            await settle(pilot)
-            await scenario(app, pilot)
-
-    asyncio.run(inner())
 
 
 async def to_status(app: KioskApp, pilot: Pilot[Any], kiosk: Kiosk, case: str) -> None:

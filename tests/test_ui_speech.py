@@ -4,9 +4,8 @@ The speaker is the real one with espeak-ng behind it, deaf here (no audio device
 so each utterance is started and fails silently; the test reads what was started.
 """
 
-import asyncio
 import os
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +21,18 @@ from screens.nik import NikScreen
 from screens.status import StatusScreen
 from screens.widgets.legend import KeyLegend
 from tests.conftest import new_key
-from tests.kiosk_ui import Kiosk, build_kiosk, local_time_is_wib, settle, type_keys, wait_until
+from tests.kiosk_ui import (
+    Kiosk,
+    Scenario,
+    build_kiosk,
+    drive,
+    local_time_is_wib,
+    settle,
+    type_keys,
+    wait_until,
+)
 
 DEAF = {"ALSA_CONFIG_PATH": os.devnull, "PULSE_SERVER": "unix:/nonexistent/pulse"}
-Scenario = Callable[[KioskApp, Pilot[Any]], Awaitable[None]]
 
 
 @pytest.fixture(autouse=True)
@@ -43,13 +50,9 @@ def speaker(*, speech: bool = True, headphones: bool = False) -> Speaker:
     return Speaker(settings, {**os.environ, **DEAF})
 
 
-def drive(app: KioskApp, scenario: Scenario) -> None:
-    async def inner() -> None:
-        async with app.run_test(size=(100, 30)) as pilot:
-            await settle(pilot)
-            await scenario(app, pilot)
-
-    asyncio.run(inner())
+def drive_speaking(app: KioskApp, scenario: Scenario) -> None:
+    """Then silence: espeak-ng would go on talking after the App."""
+    drive(app, scenario)
     app.speaker.stop()
 
 
@@ -100,7 +103,7 @@ def test_each_screen_says_its_instruction_on_arrival_and_again_on_f2(kiosk: Kios
         assert isinstance(app.screen, HelpScreen)
         assert texts(app) == instruction("help")
 
-    drive(kiosk.app(speaker=speaker()), scenario)
+    drive_speaking(kiosk.app(speaker=speaker()), scenario)
 
 
 def test_a_public_room_never_hears_the_member(kiosk: Kiosk) -> None:
@@ -111,7 +114,7 @@ def test_a_public_room_never_hears_the_member(kiosk: Kiosk) -> None:
         assert texts(app) == instruction("status")
         assert person.member.name not in " ".join(texts(app))
 
-    drive(kiosk.app(speaker=speaker()), scenario)
+    drive_speaking(kiosk.app(speaker=speaker()), scenario)
 
 
 def test_headphones_hear_the_member_and_the_wipe_silences_them(kiosk: Kiosk) -> None:
@@ -133,7 +136,7 @@ def test_headphones_hear_the_member_and_the_wipe_silences_them(kiosk: Kiosk) -> 
         assert status.wait(10) is not None, "the member's status stopped at the wipe"
         assert texts(app) == instruction("done")
 
-    drive(kiosk.app(speaker=speaker(headphones=True)), scenario)
+    drive_speaking(kiosk.app(speaker=speaker(headphones=True)), scenario)
 
 
 def test_speech_off_has_no_button_no_legend_and_says_nothing(kiosk: Kiosk) -> None:
@@ -145,4 +148,4 @@ def test_speech_off_has_no_button_no_legend_and_says_nothing(kiosk: Kiosk) -> No
         assert not app.screen.query("#listen")
         assert "F2 dengarkan" not in app.screen.query_one(KeyLegend).keys.items
 
-    drive(kiosk.app(speaker=speaker(speech=False)), scenario)
+    drive_speaking(kiosk.app(speaker=speaker(speech=False)), scenario)
