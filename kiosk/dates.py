@@ -34,6 +34,17 @@ TIME_SEPARATOR: dict[Lang, str] = {"id": ".", "en": ":"}
 """Between hours and minutes: 10.05 as Indonesian writes it (PUEBI), 10:05 in English."""
 
 
+def clock_time(moment: datetime, lang: Lang) -> str:
+    """The kiosk's local time of day, for waits shorter than a day: 10.05, 10:05."""
+    local = moment.astimezone()
+    return f"{local:%H}{TIME_SEPARATOR[lang]}{local:%M}"
+
+
+def short_day_and_time(moment: datetime, lang: Lang) -> str:
+    """Where a line has little room (the top bar, staff's lists): 24-11-2026 10.05 / 10:05."""
+    return f"{moment.astimezone():%d-%m-%Y} {clock_time(moment, lang)}"
+
+
 def day_and_time(moment: datetime, lang: Lang) -> str:
     """The kiosk's local date and time: 2 Desember 2026 10.05, 2 December 2026 10:05."""
     local = moment.astimezone()

@@ -2,7 +2,6 @@
 
 import logging
 from collections.abc import Callable, Iterable
-from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar, TypeVar, cast
 
@@ -14,6 +13,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.widgets import Button, Static
 
+from kiosk.dates import short_day_and_time
 from kiosk.errors import KioskError
 from kiosk.serving import MemberView, Readiness
 from kiosk.speech import Phrase, guidance
@@ -34,16 +34,6 @@ Answer = TypeVar("Answer")
 
 def kiosk_app(widget: Widget) -> "KioskApp":
     return cast("KioskApp", widget.app)
-
-
-def format_time(moment: datetime) -> str:
-    """Local time as Indonesians write it: 24-11-2026 10.05."""
-    return moment.astimezone().strftime("%d-%m-%Y %H.%M")
-
-
-def format_clock(moment: datetime) -> str:
-    """Local time of day, for waits shorter than a day: 10.05."""
-    return moment.astimezone().strftime("%H.%M")
 
 
 class KioskView:
@@ -183,7 +173,7 @@ class MemberScreen(KioskScreen):
         if moment is None:
             return ""
         key = "ui.data_date_stale" if self._stale() else "ui.data_date"
-        return self.t(key, when=format_time(moment))
+        return self.t(key, when=short_day_and_time(moment, self.kiosk.lang))
 
     def _stale(self) -> bool:
         readiness = self.kiosk.readiness

@@ -19,12 +19,12 @@ from textual.widgets import Button, ProgressBar, Static
 
 from kiosk.audit import UNTIL_FORMAT, AuditEvent, Event, parse_details
 from kiosk.cache import IntegrityReport
+from kiosk.dates import clock_time, short_day_and_time
 from kiosk.errors import KioskError
 from kiosk.feed.client import Applied, BundleRef, SyncResult
 from kiosk.i18n import LANG_NAMES, LANGS, Lang, catalogue, format_count, msg
 from kiosk.maintenance import KioskState
 from kiosk.sizes import format_size
-from screens.base import format_clock, format_time
 from screens.staff import StaffScreen
 from screens.widgets.buttons import KioskButton
 from screens.widgets.legend import KeyLegend
@@ -79,7 +79,7 @@ def _field(name: str, value: str, lang: Lang) -> str:
             return value  # A sentence that needs parameters the log does not keep.
     if name == "until":
         with suppress(ValueError):
-            return format_clock(datetime.strptime(value, UNTIL_FORMAT).replace(tzinfo=UTC))
+            return clock_time(datetime.strptime(value, UNTIL_FORMAT).replace(tzinfo=UTC), lang)
         return value
     return format_count(int(value), lang) if value.isdigit() else value
 
@@ -194,14 +194,19 @@ class MaintenanceScreen(StaffScreen):
             now = self.kiosk.service.clock()
             lines.append((t("staff.state.data_age"), age(now - cursor.synced_at, lang)))
         expires = state.metadata_expires
-        lines.append((t("staff.state.metadata"), "?" if expires is None else format_time(expires)))
+        lines.append(
+            (
+                t("staff.state.metadata"),
+                "?" if expires is None else short_day_and_time(expires, lang),
+            )
+        )
         last = state.last_sync
         lines.append(
             (
                 t("staff.state.last_sync"),
                 t("staff.state.never")
                 if last is None
-                else f"{format_time(last.at)} {describe(last, lang, named=False)}",
+                else f"{short_day_and_time(last.at, lang)} {describe(last, lang, named=False)}",
             )
         )
         lines.append((t("staff.state.key"), state.key_id or "?"))
@@ -233,10 +238,11 @@ class MaintenanceScreen(StaffScreen):
 
     def _recent_text(self, events: list[AuditEvent]) -> Text:
         text = Text()
+        lang = self.kiosk.lang
         for event in events:
             member = f" #{event.member[:8]}" if event.member else ""
-            text.append(f"{format_time(event.at)} ", style="dim")
-            text.append(f"{describe(event, self.kiosk.lang)}{member}\n")
+            text.append(f"{short_day_and_time(event.at, lang)} ", style="dim")
+            text.append(f"{describe(event, lang)}{member}\n")
         return text
 
     # Actions -----------------------------------------------------------------------

@@ -11,10 +11,11 @@ from textual.binding import BindingType
 from textual.widget import Widget
 from textual.widgets import Button
 
+from kiosk.dates import clock_time
 from kiosk.i18n import Message, msg
 from kiosk.nik import NIK_LENGTH, InvalidNikError, NikProblem, normalise_nik
 from kiosk.serving import Accepted, Admission, Busy, Invalid, Wait
-from screens.base import EntryScreen, format_clock
+from screens.base import EntryScreen
 from screens.widgets.buttons import TouchButton
 from screens.widgets.entry import EntryForm, group_digits
 from screens.widgets.keypad import DigitPad
@@ -94,7 +95,7 @@ class NikScreen(EntryScreen):
             problems = (msg("ui.limits.busy", count=self._seconds_to(result.until)),)
         else:
             self.digits = ""
-            problems = (msg("ui.limits.locked", until=format_clock(result.until)),)
+            problems = (msg("ui.limits.locked", until=clock_time(result.until, self.kiosk.lang)),)
         self.form.message = self._say(*problems)
 
     def _seconds_to(self, moment: datetime) -> int:

@@ -11,11 +11,12 @@ from textual.containers import Horizontal
 from textual.widget import Widget
 from textual.widgets import Button, Static
 
+from kiosk.dates import clock_time
 from kiosk.errors import KioskError
 from kiosk.maintenance import LoggedIn, Login, NoPin, WrongPin
 from kiosk.pin import MAX_PIN
 from kiosk.serving import Locked
-from screens.base import EntryScreen, KioskScreen, format_clock
+from screens.base import EntryScreen, KioskScreen
 from screens.widgets.buttons import TouchButton
 from screens.widgets.entry import EntryForm
 from screens.widgets.keypad import DigitPad
@@ -82,7 +83,9 @@ class PinScreen(EntryScreen, StaffScreen):
         elif isinstance(result, WrongPin):
             self.form.message = self.t("staff.pin.wrong", left=result.attempts_left)
         elif isinstance(result, Locked):
-            self.form.message = self.t("staff.pin.locked", until=format_clock(result.until))
+            self.form.message = self.t(
+                "staff.pin.locked", until=clock_time(result.until, self.kiosk.lang)
+            )
         elif isinstance(result, NoPin):
             self.form.message = self.t("staff.pin.none")
         else:

@@ -20,8 +20,8 @@ from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import Button, Static
 
+from kiosk.dates import short_day_and_time
 from kiosk.speech import Phrase
-from screens.base import format_time
 from screens.printing import PrintingScreen
 from screens.widgets.buttons import KioskButton
 from screens.widgets.membership import MembershipPanel
@@ -96,7 +96,11 @@ class StatusScreen(PrintingScreen):
             advice = [a.text(lang) for a in membership.advice if a.text(lang) not in shown]
             shown.update(advice)
             yield MembershipPanel(membership, lang, advice, console=self.kiosk.linux_console)
-        yield Static(self.t("ui.status.updated", when=format_time(standing.updated_at)))
+        yield Static(
+            self.t(
+                "ui.status.updated", when=short_day_and_time(standing.updated_at, self.kiosk.lang)
+            )
+        )
 
     def actions(self) -> Iterable[Widget]:
         yield KioskButton(self.t("ui.status.card"), id="card", variant="primary")

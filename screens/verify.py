@@ -10,8 +10,9 @@ from textual.binding import BindingType
 from textual.widget import Widget
 from textual.widgets import Button
 
+from kiosk.dates import clock_time
 from kiosk.serving import MemberView, Refused, Verdict
-from screens.base import EntryScreen, format_clock
+from screens.base import EntryScreen
 from screens.widgets.buttons import TouchButton
 from screens.widgets.entry import EntryForm
 from screens.widgets.keypad import LetterBoard
@@ -74,7 +75,9 @@ class VerifyScreen(EntryScreen):
             left = self.t("ui.verify.attempts_left", left=verdict.attempts_left)
             self.form.message = f"{self.t('ui.verify.no_match')} {left}"
         else:
-            self.form.message = self.t("ui.limits.locked", until=format_clock(verdict.until))
+            self.form.message = self.t(
+                "ui.limits.locked", until=clock_time(verdict.until, self.kiosk.lang)
+            )
             self.form.locked = True
 
     @on(Button.Pressed, "#back")

@@ -256,7 +256,7 @@ def test_flow_in_english(kiosk: Kiosk) -> None:
         await start(pilot, "e")
         assert session_of(app).lang == "en"
         assert "Type your NIK" in shown(app)
-        assert "Data as of 24-11-2026 08.00" in shown(app)
+        assert "Data as of 24-11-2026 08:00" in shown(app)
         await paste(pilot, person.nik)
         await pilot.press("enter")
         await settle(pilot)
