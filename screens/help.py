@@ -11,12 +11,12 @@ from textual.widgets import Button, Static
 from screens.base import KioskModal
 from screens.widgets.buttons import KioskButton
 from screens.widgets.legend import KeyLegend
-from screens.widgets.reading import SCROLL_BINDINGS, ReadingScroll
+from screens.widgets.reading import SCROLL_BINDINGS, ReadingScroll, ScrollsReading
 
 PROBLEMS = ("nik", "no_match", "inactive", "unpaid", "wrong_data", "card", "lost")
 
 
-class HelpScreen(KioskModal):
+class HelpScreen(ScrollsReading, KioskModal):
     GUIDANCE = "help"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close"),
@@ -37,9 +37,6 @@ class HelpScreen(KioskModal):
             yield KioskButton(self.t("ui.help.close"), id="close", variant="primary")
             keys = (self.t("ui.legend.close"), self.t("ui.legend.scroll"))
             yield KeyLegend(keys, place="inline")
-
-    def action_scroll_reading(self, way: str) -> None:
-        self.query_one(ReadingScroll).scroll_by_key(way)
 
     @on(Button.Pressed, "#close")
     def action_close(self) -> None:

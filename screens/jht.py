@@ -36,7 +36,7 @@ from screens.base import VerifiedScreen
 from screens.widgets.buttons import KioskButton
 from screens.widgets.membership import jht_balance, kpj_heading, segment_name
 from screens.widgets.notice import Notice
-from screens.widgets.reading import SCROLL_BINDINGS, ReadingScroll
+from screens.widgets.reading import SCROLL_BINDINGS, ReadingScroll, ScrollsReading
 
 _OUTCOME_CLASSES = {Outcome.NOW: "-good", Outcome.FROM: "-soon", Outcome.NOT: "-bad"}
 
@@ -116,7 +116,7 @@ def _documents(label: Message, documents: Iterable[Document], lang: Lang) -> Tex
     return text
 
 
-class JhtScreen(VerifiedScreen):
+class JhtScreen(ScrollsReading, VerifiedScreen):
     GUIDANCE = "jht"
     BINDINGS: ClassVar[list[BindingType]] = [
         ("escape", "back", "Back"),
@@ -159,9 +159,6 @@ class JhtScreen(VerifiedScreen):
         yield KioskButton(self.t("ui.back"), id="back", variant="primary")
         yield KioskButton(self.t("ui.status.card"), id="card")
         yield KioskButton(self.t("ui.done"), id="done")
-
-    def action_scroll_reading(self, way: str) -> None:
-        self.query_one(ReadingScroll).scroll_by_key(way)
 
     @on(Button.Pressed, "#back")
     async def action_back(self) -> None:

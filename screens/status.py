@@ -26,10 +26,10 @@ from screens.printing import PrintingScreen
 from screens.widgets.buttons import KioskButton
 from screens.widgets.membership import MembershipPanel
 from screens.widgets.notice import Notice
-from screens.widgets.reading import SCROLL_BINDINGS, ReadingScroll
+from screens.widgets.reading import SCROLL_BINDINGS, ReadingScroll, ScrollsReading
 
 
-class StatusScreen(PrintingScreen):
+class StatusScreen(ScrollsReading, PrintingScreen):
     GUIDANCE = "status"
     BINDINGS: ClassVar[list[BindingType]] = [
         # Escape no longer wipes the member at once: it goes to Done, which Enter then presses.
@@ -57,9 +57,6 @@ class StatusScreen(PrintingScreen):
         panels = self.query(MembershipPanel)
         personal = [self.view.name, *(line for panel in panels for line in panel.spoken())]
         return [*super().spoken(), *(Phrase(text, lang, personal=True) for text in personal)]
-
-    def action_scroll_reading(self, way: str) -> None:
-        self.query_one(ReadingScroll).scroll_by_key(way)
 
     def action_focus_done(self) -> None:
         self.query_one("#done", Button).focus()

@@ -2,8 +2,11 @@
 is, the keyboard through its screen's bindings, so focus stays on the buttons and Enter always
 presses one."""
 
+from typing import cast
+
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.widget import Widget
 
 SCROLL_KEYS = {
     "up": "up",
@@ -29,8 +32,14 @@ class ReadingScroll(VerticalScroll, can_focus=False):
         scroll(animate=False)
 
 
+class ScrollsReading:
+    """For a screen with one :class:`ReadingScroll` and :data:`SCROLL_BINDINGS`."""
+
+    def action_scroll_reading(self, way: str) -> None:
+        cast(Widget, self).query_one(ReadingScroll).scroll_by_key(way)
+
+
 SCROLL_BINDINGS = [
     Binding(key, f"scroll_reading('{way}')", show=False) for key, way in SCROLL_KEYS.items()
 ]
-"""For a screen with one :class:`ReadingScroll`; the screen's ``action_scroll_reading`` passes
-the way on to it."""
+"""A :class:`ScrollsReading` screen's keys: each passes its way on to the screen's scroll."""
