@@ -11,7 +11,7 @@ SHIFT_CLOCK := build/shift_clock.so
 LOCK_OPTIONS := --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
 	--no-emit-find-links
 
-.PHONY: test test-later check demo lock clean
+.PHONY: test test-later check demo lock clean verifier verifier-check
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -63,5 +63,24 @@ check: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+VERIFIER_MODULES := verifier/node_modules/.package-lock.json
+
+$(VERIFIER_MODULES): verifier/package-lock.json
+	@command -v npm >/dev/null || { echo "make: the verifier page needs Node.js and npm (apt-get install nodejs npm)" >&2; exit 1; }
+	cd verifier && npm ci --no-audit --no-fund --loglevel=error
+
+## verifier: build data/verifier.html, the offline card verifier page, from verifier/src
+verifier: $(VERIFIER_MODULES)
+	node verifier/build.mjs
+
+## verifier-check: the committed page is what its sources build, byte for byte, every time
+verifier-check: $(VERIFIER_MODULES)
+	@mkdir -p build
+	node verifier/build.mjs build/verifier-1.html
+	node verifier/build.mjs build/verifier-2.html
+	cmp build/verifier-1.html build/verifier-2.html
+	cmp build/verifier-1.html data/verifier.html \
+		|| { echo "make: data/verifier.html is not what verifier/src builds: run make verifier" >&2; exit 1; }
+
 clean:
-	rm -rf $(VENV) build $(DEMO_DIR) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf verifier/node_modules $(VENV) build $(DEMO_DIR) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -37,8 +37,9 @@ bytes or more, one more when the bitmask is 24 or more (JP and JKP); the name's
 bytes come on top. Base45 makes 3 characters of every 2 bytes.
 """
 
+import hashlib
 import struct
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -52,7 +53,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
     Ed25519PublicKey,
 )
-from cryptography.hazmat.primitives.serialization import load_pem_private_key, load_pem_public_key
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    PublicFormat,
+    load_pem_private_key,
+    load_pem_public_key,
+)
 
 from kiosk.errors import InvalidInputError, KeyMaterialError, KioskError
 from kiosk.i18n import Message, msg
@@ -65,6 +71,8 @@ CLOCK_SKEW = timedelta(minutes=5)
 """How far in the future a card's issue time may lie: the verifier's clock may be slow."""
 MAX_TEXT = 4296
 """The most characters a QR code holds (version 40-L, alphanumeric): anything longer is no card."""
+
+KEY_ID_HEX = 16
 
 _COSE_SIGN1 = 18
 _ALG = 1
@@ -243,10 +251,25 @@ def _open(text: str, public_key: Ed25519PublicKey) -> CardClaims:
     return claims
 
 
+def _plain(tag: int) -> Callable[[object, bool], cbor2.CBORTag]:
+    return lambda value, immutable: cbor2.CBORTag(tag, value)
+
+
+SEMANTIC_TAGS: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 25, 28, 29, 30, 35, 36, 37, 52, 54, 100)
+SEMANTIC_TAGS += (256, 258, 260, 261, 1004, 43000, 55799)
+"""The tags cbor2 gives a meaning (dates, bignums, sets...); a test finds every one of them."""
+_PLAIN_TAGS = {tag: _plain(tag) for tag in SEMANTIC_TAGS}
+
+
 def _decode_cbor(data: bytes) -> object:
-    """One CBOR item, or None when the bytes are not CBOR (cbor2 6 wraps every failure so)."""
+    """One CBOR item, or None when the bytes are not CBOR (cbor2 6 wraps every failure so).
+
+    Plain CBOR only, as every verifier reads it (the browser's too, verifier/src/cbor.js):
+    a tag stays a tag, whatever cbor2 would make of it, and no length is indefinite.
+    A signer writes neither; what a reader calls damaged must not depend on its library.
+    """
     try:
-        return cbor2.loads(data)
+        return cbor2.loads(data, semantic_decoders=_PLAIN_TAGS, allow_indefinite=False)
     except cbor2.CBORDecodeError:
         return None
 
@@ -334,6 +357,17 @@ def load_card_public_key(path: Path) -> Ed25519PublicKey:
     if not isinstance(key, Ed25519PublicKey):
         raise KeyMaterialError(msg("card.key.not_public", path=path))
     return key
+
+
+def card_key_bytes(public_key: Ed25519PublicKey) -> bytes:
+    """The 32 bytes of RFC 8032's encoding: what a verifier in any language takes."""
+    return public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+
+def card_key_id(public_key: Ed25519PublicKey) -> str:
+    """A short name for a card key, the same wherever it is shown: so staff can tell, after a
+    rotation, which key a card was signed with. The first 8 bytes of SHA-256, in hex."""
+    return hashlib.sha256(card_key_bytes(public_key)).hexdigest()[:KEY_ID_HEX]
 
 
 def read_card_image(path: Path) -> str:

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from kiosk.card import (
+    _PLAIN_TAGS,
     CARD_PREFIX,
     CLOCK_SKEW,
     ISSUER,
@@ -244,6 +245,18 @@ def test_each_kind_of_failure_says_what_it_is() -> None:
     )
     assert reason_key(sign_raw(payload, key=OTHER_KEY)) == "card.bad_signature"
     assert reason_key(sign_raw(payload)) is None
+
+
+def test_a_card_reader_reads_plain_cbor_whatever_its_library_knows_of_tags() -> None:
+    """Every tag cbor2 would decode (a date, a bignum...) stays a tag: the browser's verifier
+    reads the same bytes the same way, and a damaged card is damaged in both."""
+    for tag in range(1 << 16):
+        item = cbor2.loads(cbor2.dumps(cbor2.CBORTag(tag, None)), semantic_decoders=_PLAIN_TAGS)
+        assert item == cbor2.CBORTag(tag, None), f"cbor2 gives tag {tag} a meaning"
+    bignum_tag = bytes.fromhex("d284c231a04040")  # its first part a bignum of an int: no bytes
+    assert reason_key(CARD_PREFIX + b45(bignum_tag)) == "card.not_signed"
+    indefinite = bytes.fromhex("d29f43a10127a0ff")
+    assert reason_key(CARD_PREFIX + b45(indefinite)) == "card.damaged"
 
 
 def test_an_unprotected_header_is_refused() -> None:

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from central.verifier import page_config
 from kiosk.i18n import LANGS, Message, catalogue, entries, format_decimal, msg
 from kiosk.sizes import Size, format_size
+from tests.kiosk_ui import CARD_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = sorted(
@@ -25,8 +27,15 @@ def fields(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
+PAGE_SOURCES = sorted((ROOT / "verifier" / "src").glob("*.[jh]*"))
+"""The verifier page's script and markup: its sentences come from this catalogue too."""
+PAGE_KEY = re.compile(r"""(?:\bt\(\s*|data-text=)["']([a-z0-9_.]+)["']""")
+PAGE_KEY_PREFIX = re.compile(r"`([a-z0-9_]+(?:\.[a-z0-9_]+)*\.)\$\{")
+"""A key the page builds: `verifier.verdict.${verdict}`."""
+
+
 def code() -> str:
-    return "\n".join(path.read_text(encoding="utf-8") for path in SOURCES)
+    return "\n".join(path.read_text(encoding="utf-8") for path in SOURCES + PAGE_SOURCES)
 
 
 SAME_IN_BOTH = frozenset({"ui.legend.jht"})
@@ -72,11 +81,24 @@ def test_every_key_the_code_names_exists() -> None:
     assert sorted(used - catalogue().keys()) == []
 
 
+def test_every_key_the_verifier_page_names_is_sent_to_it() -> None:
+    page = "\n".join(path.read_text(encoding="utf-8") for path in PAGE_SOURCES)
+    used = set(PAGE_KEY.findall(page))
+    assert "verifier.title" in used, "the scan found no page keys"
+    sent = page_config([CARD_KEY.public_key()])["messages"]
+    assert isinstance(sent, dict)
+    assert sorted(used - sent["en"].keys()) == []
+    for prefix in PAGE_KEY_PREFIX.findall(page):
+        assert any(key.startswith(prefix) for key in sent["en"]), prefix
+
+
 def test_every_sentence_is_used() -> None:
     """A key is used when the code names it, or builds it from a prefix it names."""
     text = code()
     mentioned = set(ANY_KEY_TEXT.findall(text))
-    prefixes = {m.split("{", 1)[0] for m in mentioned if "{" in m}
+    prefixes = {m.split("{", 1)[0] for m in mentioned if "{" in m} | set(
+        PAGE_KEY_PREFIX.findall(text)
+    )
     unused = [
         key
         for key in catalogue()

@@ -75,6 +75,24 @@ def register(subparsers: Subparsers) -> None:
         "re-sign the metadata that expires soon (run it from cron, hourly)",
     )
     feed_dir_argument(refresh)
+    verifier = add_command(
+        commands,
+        "verifier",
+        _verifier,
+        "write the offline card verifier page (one HTML file) for clinics and employers",
+    )
+    feed_dir_argument(verifier)
+    verifier.add_argument(
+        "--out", required=True, type=Path, metavar="FILE", help="the page to write (verifier.html)"
+    )
+    verifier.add_argument(
+        "--also-trust",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="PEM",
+        help="a retired card public key whose cards stay valid (repeatable)",
+    )
 
 
 def _port(text: str) -> int:
@@ -182,6 +200,23 @@ def _print_problems(problems: "list[RowProblem]", total: int, *, json_output: bo
         )
     if total > len(problems):
         print(f"... and {total - len(problems):,} more rows with errors.", file=sys.stderr)
+
+
+def _verifier(run: Invocation) -> int:
+    from central.repository import FeedLayout
+    from central.verifier import write_page
+    from kiosk.card import card_key_id, load_card_public_key
+
+    paths = [FeedLayout(run.args.dir).card_public_key, *run.args.also_trust]
+    keys = [load_card_public_key(path) for path in paths]
+    write_page(run.args.out, keys)
+    ids = [card_key_id(key) for key in keys]
+    if run.args.json:
+        print_json({"page": str(run.args.out), "key_ids": ids})
+        return 0
+    print(f"Wrote {run.args.out}: it trusts the card keys {', '.join(ids)}.")
+    print("Open it from disk or any static host; it needs no network.")
+    return 0
 
 
 def _refresh(run: Invocation) -> int:
