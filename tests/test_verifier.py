@@ -351,3 +351,28 @@ def test_the_command_writes_the_page_for_a_feed_and_its_retired_keys(
     assert err.count("\n") == 1
     assert msg("verifier.out_dir_missing", path=elsewhere.parent).text("en") in err
     assert not elsewhere.parent.exists()
+
+
+def test_the_page_works_from_a_static_host_as_from_disk(browser: Browser, page_file: Path) -> None:
+    """Any web server will do: the page needs nothing from it but itself."""
+    served: list[str] = []
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, directory=str(page_file.parent), **kwargs)
+
+        def log_message(self, format: str, *args: object) -> None:
+            served.append(self.path)
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    text = card_text(CARD_KEY)
+    url = f"http://127.0.0.1:{server.server_address[1]}/{page_file.name}#{urllib.parse.quote(text)}"
+    try:
+        with open_page(browser, url, NOW, PHONE) as (page, requests):
+            assert shown(page)["verdict"] == "valid"
+            assert requests.beyond(url) == []
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert served == [f"/{page_file.name}"]
