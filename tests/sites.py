@@ -10,10 +10,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from central.publish import PublishResult, publish
 from central.repository import FeedLayout
 from central.serve import FeedServer, make_server
-from devtools.demo import DemoLayout, read_members, write_members
+from devtools.demo import DemoLayout, build_demo, read_members, write_members
 from kiosk.cache import Cache
 from kiosk.cli import main
 from kiosk.keys import read_key_file
@@ -21,6 +23,13 @@ from kiosk.keys import read_key_file
 Contents = dict[str, tuple[str, tuple[tuple[str, int, str], ...]]]
 """Per NIK: the name, and each membership's KPJ, JHT balance and status in KPJ order; enough
 to tell one feed state from another."""
+
+
+def published_site(tmp_path_factory: pytest.TempPathFactory, members: int) -> "Site":
+    """A demo of ``members`` published once (snapshot 1), not yet synced: a template for copies."""
+    root = tmp_path_factory.mktemp("site") / "template"
+    build_demo(root, members, datetime.now(UTC), sync=False)
+    return Site(root)
 
 
 @dataclass(frozen=True)

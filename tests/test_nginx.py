@@ -11,20 +11,18 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 import kiosk.feed.client as feed_client_module
-from devtools.demo import build_demo
 from kiosk.clock import system_clock
 from kiosk.config import load_config
 from kiosk.errors import UnavailableError
 from kiosk.feed.client import HttpFetcher, SyncResult
 from kiosk.sync import feed_client, sync_cache
 from tests.nginx import HOST, Nginx, running_nginx
-from tests.sites import Site, changed, expected_contents
+from tests.sites import Site, changed, expected_contents, published_site
 
 MEMBERS = 200
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -36,9 +34,7 @@ against a hang, never a measure of anything."""
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Site:
     """Published once (snapshot 1), not yet synced; tests work on copies."""
-    root = tmp_path_factory.mktemp("site") / "template"
-    build_demo(root, MEMBERS, datetime.now(UTC), sync=False)
-    return Site(root)
+    return published_site(tmp_path_factory, MEMBERS)
 
 
 @pytest.fixture

@@ -17,11 +17,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from securesystemslib.signer import CryptoSigner
 from tuf.api.metadata import Metadata, Timestamp
 
-from devtools.demo import build_demo
 from kiosk.card import CardVerdict, load_card_public_key, verify_card
 from kiosk.errors import ExpiredError, RejectedError, UnavailableError
 from kiosk.keys import write_new_key
-from tests.sites import Site, changed, expected_contents, serving
+from tests.sites import Site, changed, expected_contents, published_site, serving
 
 MEMBERS = 1200
 
@@ -29,9 +28,7 @@ MEMBERS = 1200
 @pytest.fixture(scope="session")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Site:
     """Published once (snapshot 1), not yet synced; tests work on copies."""
-    root = tmp_path_factory.mktemp("site") / "template"
-    build_demo(root, MEMBERS, datetime.now(UTC), sync=False)
-    return Site(root)
+    return published_site(tmp_path_factory, MEMBERS)
 
 
 @pytest.fixture

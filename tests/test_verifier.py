@@ -218,6 +218,12 @@ def test_pasted_text_and_a_photo_of_a_slip_are_checked_too(
     with open_page(browser, url, NOW) as (page, requests):
         page.click("button[type=submit]")
         assert page.inner_text("#notice") == msg("verifier.paste.empty").text("id")
+        page.click("#camera-button")  # no camera here, and no permission to ask for one
+        page.wait_for_function(
+            "(text) => document.getElementById('notice').textContent === text",
+            arg=msg("verifier.camera.refused").text("id"),
+        )
+        assert page.is_hidden("#video")
         page.fill("#pasted", "  " + card_text(STRANGER) + "\n")
         page.click("button[type=submit]")
         assert shown(page)["verdict"] == "invalid"

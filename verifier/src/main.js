@@ -126,6 +126,10 @@ function found(text, source) {
 }
 
 async function startCamera() {
+  if (!window.isSecureContext) {
+    say("verifier.camera.insecure");
+    return;
+  }
   if (!navigator.mediaDevices?.getUserMedia) {
     say("verifier.camera.none");
     return;
