@@ -34,6 +34,7 @@ from kiosk.card import (
     verify_card,
 )
 from kiosk.cli import main
+from kiosk.dates import day
 from kiosk.i18n import LANGS, Lang, catalogue, msg
 from kiosk.member import MembershipStatus, Program
 from kiosk.resources import data_path
@@ -91,6 +92,8 @@ def expected_reason(check: CardCheck, lang: Lang) -> str:
         return msg("verifier.valid_because").text(lang)
     if check.reason.key == "card.bad_signature":
         return msg("verifier.bad_signature").text(lang)
+    if check.reason.key == "card.expired" and check.claims is not None:
+        return msg("card.expired", date=day(check.claims.expires_at.date(), lang)).text(lang)
     return check.reason.text(lang)
 
 

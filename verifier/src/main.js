@@ -61,7 +61,9 @@ function render() {
   result.className = `verdict ${verdict.toLowerCase()}`;
   $("verdict-word").textContent = t(`verifier.verdict.${verdict.toLowerCase()}`);
   $("verdict-sign").textContent = { VALID: "✓", INVALID: "✕", EXPIRED: "!" }[verdict];
-  const because = reason === null ? t("verifier.valid_because") : t(reasonKey(reason), params);
+  // The expiry as the claims below write it, where the command line writes 2026-11-21.
+  const worded = reason === "card.expired" ? { date: formatMoment(claims.expiresAt, false) } : params;
+  const because = reason === null ? t("verifier.valid_because") : t(reasonKey(reason), worded);
   $("verdict-reason").textContent = because;
   const clock = $("verdict-clock");
   clock.hidden = verdict !== "EXPIRED" && reason !== "card.future";
