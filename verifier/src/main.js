@@ -11,9 +11,8 @@ const SCAN_EVERY_MS = 120;
 const SCAN_WIDTH = 720;
 const PHOTO_WIDTHS = [1600, 1000, 600];
 
-let lang = LANGS.includes(new URLSearchParams(location.search).get("lang"))
-  ? new URLSearchParams(location.search).get("lang")
-  : "id";
+const asked = new URLSearchParams(location.search).get("lang");
+let lang = LANGS.includes(asked) ? asked : "id";
 let shown = null; // {text, result, checkedAt}
 let camera = null; // {stream, timer}
 
@@ -35,9 +34,9 @@ function formatMoment(seconds, withTime) {
   return new Intl.DateTimeFormat(lang === "id" ? "id-ID" : "en-GB", options).format(new Date(seconds * 1000));
 }
 
-function verify(text, source) {
+function verify(text) {
   const checkedAt = Date.now() / 1000;
-  shown = { text, source, checkedAt, result: verifyCard(text, keys, checkedAt) };
+  shown = { text, checkedAt, result: verifyCard(text, keys, checkedAt) };
   render();
 }
 
@@ -118,13 +117,13 @@ function pixels(source, width, height, maxWidth) {
   return context.getImageData(0, 0, canvas.width, canvas.height);
 }
 
-function found(text, source) {
+function found(text) {
   if (!text.trim().startsWith(CARD_PREFIX)) {
     say("verifier.not_a_card_qr", { prefix: CARD_PREFIX });
     return;
   }
   say(null);
-  if (!shown || shown.text !== text) verify(text, source);
+  if (!shown || shown.text !== text) verify(text);
 }
 
 async function startCamera() {
@@ -156,7 +155,7 @@ function scanFrame() {
   const video = $("video");
   if (!video.videoWidth) return;
   const text = scan(pixels(video, video.videoWidth, video.videoHeight, SCAN_WIDTH));
-  if (text !== null) found(text, "camera");
+  if (text !== null) found(text);
 }
 
 function stopCamera() {
@@ -181,7 +180,7 @@ async function readPhoto(file) {
   for (const width of PHOTO_WIDTHS) {
     const text = scan(pixels(bitmap, bitmap.width, bitmap.height, width));
     if (text !== null) {
-      found(text, "photo");
+      found(text);
       return;
     }
   }
@@ -198,7 +197,7 @@ function fromFragment() {
     text = fragment;
   }
   $("pasted").value = text;
-  verify(text, "link");
+  verify(text);
 }
 
 $("language").addEventListener("click", () => {
@@ -214,7 +213,7 @@ $("photo").addEventListener("change", (event) => {
 $("paste-form").addEventListener("submit", (event) => {
   event.preventDefault();
   const text = $("pasted").value;
-  if (text.trim()) verify(text, "text");
+  if (text.trim()) verify(text);
   else say("verifier.paste.empty");
 });
 $("clear").addEventListener("click", () => {
