@@ -246,9 +246,13 @@ class KioskApp(App[int], inherit_bindings=False):
 
     def tick_idle(self) -> None:
         """Count down in the last seconds and wipe at the end; only while a session is open."""
+        from screens.base import KioskScreen
         from screens.idle import IdleScreen
         from screens.staff import StaffScreen
 
+        if isinstance(self.screen, KioskScreen) and self.screen.farewell_over(self.ticks()):
+            self.wipe()
+            return
         if isinstance(self.screen, StaffScreen):
             if self.idle_for() >= self.service.guard.limits.staff_idle.total_seconds():
                 self.leave_staff("idle")

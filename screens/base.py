@@ -70,6 +70,20 @@ class KioskScreen(KioskView, Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding(LISTEN_KEY, "listen", show=False)]
 
+    SHOWN_SECONDS: ClassVar[float | None] = None
+    """A farewell screen's time on screen, then the welcome screen. Counted on the App's
+    clock (``KioskApp.ticks``) by its idle tick, not by a Textual timer: a test moves that
+    clock, and a slow machine never does."""
+    _shown_at: float | None = None
+
+    def farewell_over(self, now: float) -> bool:
+        """Whether this screen has been up its time; it starts counting at the first tick."""
+        if self.SHOWN_SECONDS is None:
+            return False
+        if self._shown_at is None:
+            self._shown_at = now
+        return now - self._shown_at >= self.SHOWN_SECONDS
+
     @work(thread=True, exclusive=True, group="readiness")
     def check_readiness(self) -> None:
         """Off the event loop: opening the cache derives keys and reads the disk."""

@@ -11,12 +11,11 @@ from kiosk.i18n import msg
 from screens.base import MemberScreen
 from screens.widgets.buttons import KioskButton
 
-SHOWN_SECONDS = 8.0
-
 
 class DoneScreen(MemberScreen):
     GUIDANCE = "done"
     FAREWELL = True
+    SHOWN_SECONDS = 8.0
 
     def body(self) -> Iterable[Widget]:
         with Vertical(id="done-box"):
@@ -27,9 +26,6 @@ class DoneScreen(MemberScreen):
 
     def actions(self) -> Iterable[Widget]:
         yield KioskButton(msg("ui.done_screen.again").bilingual(), id="again", variant="primary")
-
-    def on_mount(self) -> None:
-        self.set_timer(SHOWN_SECONDS, self.again)
 
     @on(Button.Pressed, "#again")
     def again(self) -> None:

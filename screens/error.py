@@ -8,20 +8,16 @@ from textual.widgets import Static
 from kiosk.i18n import msg
 from screens.base import KioskScreen
 
-SHOWN_SECONDS = 6.0
-
 
 class ErrorScreen(KioskScreen):
     FAREWELL = True
+    SHOWN_SECONDS = 6.0
 
     def compose(self) -> ComposeResult:
         with Vertical(id="error-box"):
             yield Static(msg("ui.error.title").text("id"), classes="title")
             yield Static(msg("ui.error.title").text("en"), classes="title-en")
             yield Static(msg("ui.error.body").bilingual(), classes="lead")
-
-    def on_mount(self) -> None:
-        self.set_timer(SHOWN_SECONDS, self.kiosk.wipe)
 
     def on_key(self, event: events.Key) -> None:
         event.stop()

@@ -1429,3 +1429,35 @@ def test_with_several_cards_the_member_picks_one(kiosk: Kiosk) -> None:
 
     drive(kiosk.app(), scenario, size=(100, 30))
     assert scanned == [[cards[1]], [cards[2]]]
+
+
+def test_the_farewell_screens_stay_their_time_on_the_apps_clock(kiosk: Kiosk) -> None:
+    """Done and the apology go back to the welcome screen when the App's clock says so,
+    however slowly the machine draws them."""
+    person = kiosk.people["active"]
+
+    async def stays(app: KioskApp, pilot: Pilot[Any], seconds: float | None) -> None:
+        ticks = app.ticks
+        assert isinstance(ticks, Ticks)
+        assert seconds is not None
+        farewell = showing(app)
+        await tick_idle(pilot)  # the first tick starts its count
+        ticks.advance(seconds - 0.5)
+        await tick_idle(pilot)
+        assert showing(app) is farewell
+        ticks.advance(0.5)
+        await tick_idle(pilot)
+        assert showing(app) is WelcomeScreen
+
+    async def scenario(app: KioskApp, pilot: Pilot[Any]) -> None:
+        await paste_to_status(pilot, person)
+        await pilot.click("#done")
+        await settle(pilot)
+        assert showing(app) is DoneScreen
+        await stays(app, pilot, DoneScreen.SHOWN_SECONDS)
+        app.wipe(ErrorScreen())
+        await settle(pilot)
+        assert showing(app) is ErrorScreen
+        await stays(app, pilot, ErrorScreen.SHOWN_SECONDS)
+
+    drive(kiosk.app(), scenario)
