@@ -35,7 +35,7 @@ $(STAMP): requirements/test.lock $(VENV)/bin/python
 lock: $(VENV)/bin/python
 	$(BIN)/python -m pip install --quiet pip-tools
 	$(BIN)/pip-compile $(LOCK_OPTIONS) -o requirements/run.lock pyproject.toml
-	$(BIN)/pip-compile $(LOCK_OPTIONS) --extra test --extra bench --extra image \
+	$(BIN)/pip-compile $(LOCK_OPTIONS) --extra test --extra central --extra bench --extra image \
 		-o requirements/test.lock pyproject.toml
 
 ## demo: build (once) a demo feed of synthetic members, sync a kiosk from it, start the kiosk

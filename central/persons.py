@@ -6,9 +6,10 @@ holds every person of the file in memory, a dict by NIK. That is fine for a
 file: it is a whole export, checked whole before any of it is published, and
 its persons take about 1 KB each (programme sets, months and employers are
 shared), some 1 GB for a million persons in 1.3 M rows, on the central server
-and for the length of a publish. The database source (a later issue) reads the
-rows ordered by NIK, so that a person is complete when the next one begins,
-and streams persons instead.
+and for the length of a publish. The database source
+(:class:`central.postgres.DatabaseSource`) reads the rows ordered by NIK, so
+that a person is complete when the next one begins: the publisher gives each
+person a :class:`PersonGroups` of their own and holds one person at a time.
 """
 
 from collections.abc import Callable, Iterable, Iterator, Mapping

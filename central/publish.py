@@ -6,6 +6,16 @@ The file has a row per membership; the publisher groups them into persons
 membership of a person who changed or whose cards near their expiry, and writes
 the changes as one bundle.
 
+The rows come from a members file or from the central database
+(:class:`central.postgres.DatabaseSource`), through the same checks and the same
+diff, so the same data makes the same feed whichever it came from. A file is a
+whole export: a person it no longer names is deleted. The database is read
+whole on a first publish, with ``full``, or after an older publisher's state;
+otherwise only the persons changed since the snapshot the last publish read
+(its watermark, kept in the state), and a person goes only by their tombstone.
+A database that fails or drops mid-read raises before anything is written: the
+feed stays as it was and the next run reads from the same watermark.
+
 A publish reads the whole file first: any bad row means nothing is published
 (unless ``skip_invalid``, which keeps what was last published of a person with
 a bad row), and a file that changes nothing publishes nothing. A state written
@@ -24,12 +34,13 @@ import json
 import os
 import secrets
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from central.members_file import RowProblem, member_rows
+from central.members_file import Line, RowProblem, member_rows
 from central.persons import PersonGroups
 from central.publish_state import PublishState
 from central.repository import FeedLayout, FeedRepository
@@ -43,6 +54,9 @@ from kiosk.i18n import msg
 from kiosk.keys import read_key_file
 from kiosk.member import Membership, Person
 from kiosk.record import encode_body
+
+if TYPE_CHECKING:
+    from central.postgres import DatabaseSource
 
 CARD_LIFETIME = timedelta(days=90)
 CARD_RENEWAL = timedelta(days=30)
@@ -85,14 +99,15 @@ class PublishRefused(InvalidInputError):
 
 def publish(
     directory: Path,
-    members_file: Path,
+    members: "Path | DatabaseSource",
     *,
     full: bool = False,
     skip_invalid: bool = False,
     recover: bool = False,
     now: datetime,
 ) -> PublishResult:
-    """``recover``, after restoring a backup of the feed, implies ``full``."""
+    """``members`` is a file or the database; ``recover``, after restoring a backup of the
+    feed, implies ``full``."""
     repository = FeedRepository.open(directory)
     if not recover:
         repository.check_not_restored()
@@ -110,11 +125,22 @@ def publish(
             known = max(state.sequence or 0, repository.high_water["sequence"])
             state.sequence = known + RECOVERY_GAP
         changes = _Changes(state, signer, now)
-        changes.read(members_file)
+        watermark = None
+        if isinstance(members, Path):
+            changes.read_file(members)
+            complete = True
+        else:
+            since = None if full or state.sequence is None else state.watermark
+            complete = since is None
+            with closing(members.rows(since)) as lines:
+                changes.read_rows(lines, complete=complete)
+            watermark = members.watermark
         if changes.problems_count and not skip_invalid:
             raise PublishRefused(changes.problems, changes.problems_count)
-        deleted = changes.absent()
+        deleted = changes.absent(complete=complete)
         if not full and state.sequence is not None and not changes.count and not deleted:
+            if watermark != state.watermark:
+                state.commit_watermark(watermark)
             return PublishResult(
                 None, None, 0, 0, state.members(), changes.problems, changes.problems_count, []
             )
@@ -163,7 +189,7 @@ def publish(
             now,
             recover=recover,
         )
-        state.commit(sequence, new_state, snapshot)
+        state.commit(sequence, new_state, snapshot, watermark)
         path.unlink()
         index_path.unlink()
         return PublishResult(
@@ -229,19 +255,51 @@ class _Changes:
             )
             db.execute("CREATE TEMP TABLE gone (key BLOB PRIMARY KEY) WITHOUT ROWID")
 
-    def read(self, path: Path) -> None:
+    def read_file(self, path: Path) -> None:
+        """A whole file: its rows may name a person anywhere, so they are grouped whole."""
         groups = PersonGroups(_normalised, self._today)
         with self._state.errors():
             for line, row in member_rows(path):
-                problem = row if isinstance(row, RowProblem) else groups.add(line, row)
-                if problem is not None:
-                    self._problem(problem)
-            for nik in groups.held:
-                # A person with a bad row keeps what was published rather than be deleted.
-                self._see(self._state.keyed(nik.encode()))
-            for person in groups.persons():
-                if not person.deleted:
-                    self._take(person)
+                self._add(groups, line, row)
+            self._settle(groups, complete=True)
+
+    def read_rows(self, lines: Iterator[Line], *, complete: bool) -> None:
+        """Rows ordered by NIK, one person at a time; ``complete`` when they are every person.
+
+        Only the person being read is held in memory. Without ``complete`` a
+        person the rows do not name is left as published, and one whose rows
+        are all deleted goes.
+        """
+        with self._state.errors():
+            groups: PersonGroups | None = None
+            current: object = None
+            for line, row in lines:
+                nik = None if isinstance(row, RowProblem) else row.get("nik")
+                if groups is None or nik != current:
+                    if groups is not None:
+                        self._settle(groups, complete=complete)
+                    groups, current = PersonGroups(_normalised, self._today), nik
+                self._add(groups, line, row)
+            if groups is not None:
+                self._settle(groups, complete=complete)
+
+    def _add(self, groups: PersonGroups, line: int, row: "dict[str, object] | RowProblem") -> None:
+        problem = row if isinstance(row, RowProblem) else groups.add(line, row)
+        if problem is not None:
+            self._problem(problem)
+
+    def _settle(self, groups: PersonGroups, *, complete: bool) -> None:
+        for nik in groups.held:
+            # A person with a bad row keeps what was published rather than be deleted.
+            self._see(self._state.keyed(nik.encode()))
+        for person in groups.persons():
+            if not person.deleted:
+                self._take(person)
+            elif not complete:
+                self._state.db.execute(
+                    "INSERT OR IGNORE INTO gone (key) VALUES (?)",
+                    (self._state.keyed(person.nik.encode()),),
+                )
 
     def _see(self, key: bytes) -> None:
         self._state.db.execute("INSERT OR IGNORE INTO seen (key) VALUES (?)", (key,))
@@ -296,14 +354,16 @@ class _Changes:
             )
         )
 
-    def absent(self) -> int:
-        """How many persons go: those with every row deleted, or whom the file no longer names."""
+    def absent(self, *, complete: bool) -> int:
+        """How many persons go: those with every row deleted, or, when the rows were every
+        person's, whom they no longer name."""
         db = self._state.db
         with self._state.errors():
-            db.execute(
-                "INSERT OR IGNORE INTO gone (key) "
-                "SELECT key FROM members WHERE key NOT IN (SELECT key FROM seen)"
-            )
+            if complete:
+                db.execute(
+                    "INSERT OR IGNORE INTO gone (key) "
+                    "SELECT key FROM members WHERE key NOT IN (SELECT key FROM seen)"
+                )
             count: int = db.execute(
                 "SELECT count(*) FROM gone WHERE key IN (SELECT key FROM members)"
             ).fetchone()[0]

@@ -56,6 +56,8 @@ class PublishState:
         self.sequence: int | None = int(meta["sequence"]) if "sequence" in meta else None
         self.state: str | None = meta.get("state")
         self.snapshot: int | None = int(meta["snapshot"]) if "snapshot" in meta else None
+        self.watermark: str | None = meta.get("watermark")
+        """The database snapshot the last publish from PostgreSQL read in; None after a file."""
         self.outdated = self.sequence is not None and any(
             meta.get(name) != value for name, value in _LAYOUT.items()
         )
@@ -125,8 +127,11 @@ class PublishState:
         with self.errors():
             self.db.execute("DELETE FROM members")
 
-    def commit(self, sequence: int, state: str, snapshot: int | None) -> None:
+    def commit(
+        self, sequence: int, state: str, snapshot: int | None, watermark: str | None
+    ) -> None:
         with self.errors():
+            self._set_watermark(watermark)
             self.db.conn.executemany(
                 "INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)",
                 [
@@ -137,3 +142,17 @@ class PublishState:
                 ],
             )
             self.db.execute("COMMIT")
+
+    def commit_watermark(self, watermark: str | None) -> None:
+        """Nothing was published, but the rows up to ``watermark`` are read: keep only that."""
+        with self.errors():
+            self._set_watermark(watermark)
+            self.db.execute("COMMIT")
+
+    def _set_watermark(self, watermark: str | None) -> None:
+        if watermark is None:
+            self.db.execute("DELETE FROM meta WHERE name = 'watermark'")
+        else:
+            self.db.execute(
+                "INSERT OR REPLACE INTO meta (name, value) VALUES ('watermark', ?)", (watermark,)
+            )

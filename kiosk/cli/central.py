@@ -51,11 +51,16 @@ def register(subparsers: Subparsers) -> None:
         commands,
         "publish",
         _publish,
-        "publish the membership file: a snapshot first, then what changed",
+        "publish the members file or database: a snapshot first, then what changed",
     )
     feed_dir_argument(publish)
-    publish.add_argument(
-        "--members", required=True, type=Path, metavar="FILE", help="CSV or JSON Lines"
+    source = publish.add_mutually_exclusive_group(required=True)
+    source.add_argument("--members", type=Path, metavar="FILE", help="CSV or JSON Lines")
+    source.add_argument(
+        "--from",
+        dest="database",
+        metavar="URL",
+        help="the central database, postgresql://USER@HOST:PORT/NAME",
     )
     publish.add_argument(
         "--full", action="store_true", help="publish a full snapshot and prune older bundles"
@@ -67,6 +72,24 @@ def register(subparsers: Subparsers) -> None:
         "--recover",
         action="store_true",
         help="after restoring FEED from a backup: a full snapshot numbered past all published",
+    )
+    load = add_command(
+        commands,
+        "import",
+        _import,
+        "load a members file into the central database (creates or migrates its schema)",
+    )
+    load.add_argument(
+        "--members", required=True, type=Path, metavar="FILE", help="CSV or JSON Lines"
+    )
+    load.add_argument(
+        "--into",
+        required=True,
+        metavar="URL",
+        help="the central database, postgresql://USER@HOST:PORT/NAME",
+    )
+    load.add_argument(
+        "--skip-invalid", action="store_true", help="import the valid rows of a file with errors"
     )
     refresh = add_command(
         commands,
@@ -148,19 +171,26 @@ def _serve(run: Invocation) -> int:
 def _publish(run: Invocation) -> int:
     from central.publish import PublishRefused, publish
 
+    if run.args.database is not None:
+        from central.postgres import DatabaseSource
+
+        members: Path | DatabaseSource = DatabaseSource(run.args.database)
+        where = "row"
+    else:
+        members, where = run.args.members, "line"
     try:
         result = publish(
             run.args.dir,
-            run.args.members,
+            members,
             full=run.args.full,
             skip_invalid=run.args.skip_invalid,
             recover=run.args.recover,
             now=run.clock(),
         )
     except PublishRefused as refused:
-        _print_problems(refused.problems, refused.invalid_rows, json_output=run.args.json)
+        _print_problems(refused.problems, refused.invalid_rows, where, json_output=run.args.json)
         raise
-    _print_problems(result.problems, result.invalid_rows, json_output=run.args.json)
+    _print_problems(result.problems, result.invalid_rows, where, json_output=run.args.json)
     if run.args.json:
         print_json(
             {
@@ -186,16 +216,46 @@ def _publish(run: Invocation) -> int:
     return 0
 
 
-def _print_problems(problems: "list[RowProblem]", total: int, *, json_output: bool) -> None:
-    """Bad rows, by line, on standard error: the operator fixes the file from this list."""
+def _import(run: Invocation) -> int:
+    from central.importer import ImportRefused, import_members
+
+    try:
+        result = import_members(
+            run.args.members, run.args.into, skip_invalid=run.args.skip_invalid, now=run.clock()
+        )
+    except ImportRefused as refused:
+        _print_problems(refused.problems, refused.invalid_rows, "line", json_output=run.args.json)
+        raise
+    _print_problems(result.problems, result.invalid_rows, "line", json_output=run.args.json)
+    if run.args.json:
+        print_json(
+            {
+                "rows": result.rows,
+                "persons": result.persons,
+                "schema_before": result.schema_before,
+                "invalid_rows": result.invalid_rows,
+            }
+        )
+        return 0
+    if result.schema_before == 0:
+        print("Created the members schema.")
+    print(f"Imported {result.rows:,} new or changed rows of {result.persons:,} persons.")
+    return 0
+
+
+def _print_problems(
+    problems: "list[RowProblem]", total: int, where: str, *, json_output: bool
+) -> None:
+    """Bad rows on standard error, by the file's line or the database's ``memberships.id``
+    (``where``): the operator fixes them from this list, which never quotes a value."""
     if json_output:
         for problem in problems:
-            line = {"line": problem.line, "column": problem.column, **problem.message.as_dict()}
+            line = {where: problem.line, "column": problem.column, **problem.message.as_dict()}
             print(json.dumps(line, ensure_ascii=False), file=sys.stderr)
         return
     for problem in problems:
         print(
-            f"line {problem.line}: {problem.column}: {problem.message.bilingual()}",
+            f"{where} {problem.line}: {problem.column}: {problem.message.bilingual()}",
             file=sys.stderr,
         )
     if total > len(problems):
