@@ -21,7 +21,7 @@ from pathlib import Path
 from central.members_file import RowProblem, member_rows
 from central.persons import PersonGroups
 from central.postgres import connect, migrate
-from central.rows import InvalidRowError, parse_row
+from central.rows import COLUMNS, InvalidRowError, parse_row
 from kiosk.cache.sealing import normalise_name
 from kiosk.errors import InvalidInputError
 from kiosk.i18n import msg
@@ -40,29 +40,11 @@ CREATE TEMP TABLE import_rows (
     deleted boolean NOT NULL
 ) ON COMMIT DROP
 """
-_FIELDS = (
-    "line, nik, kpj, name, birth_date, mother_name, segment, status, status_code, "
-    "employer_name, npp, programs, membership_start, membership_end, last_paid_period, "
-    "paid_periods, jht_balance, jht_as_of, updated_at, deleted"
-)
-_PERSON_FIELDS = ("name", "birth_date", "mother_name", "updated_at")
-_MEMBERSHIP_FIELDS = (
-    "nik",
-    "segment",
-    "status",
-    "status_code",
-    "employer_name",
-    "npp",
-    "programs",
-    "membership_start",
-    "membership_end",
-    "last_paid_period",
-    "paid_periods",
-    "jht_balance",
-    "jht_as_of",
-    "updated_at",
-    "deleted",
-)
+_FIELDS = ", ".join(("line", *COLUMNS))
+_PERSON_ONLY = ("name", "birth_date", "mother_name")
+_PERSON_FIELDS = (*_PERSON_ONLY, "updated_at")
+_MEMBERSHIP_FIELDS = tuple(c for c in COLUMNS if c != "kpj" and c not in _PERSON_ONLY)
+"""Every column of the file but the KPJ (the key) and what the person holds."""
 
 
 def _differs(table: str, fields: tuple[str, ...]) -> str:

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from central.rows import COLUMNS
 from kiosk.errors import InvalidInputError, KioskError
 from kiosk.i18n import msg
 
@@ -201,27 +202,6 @@ _COLUMNS = """
     m.last_paid_period, m.paid_periods, m.jht_balance, m.jht_as_of,
     greatest(p.updated_at, m.updated_at), m.deleted
 """
-_NAMES = (
-    "nik",
-    "kpj",
-    "name",
-    "birth_date",
-    "mother_name",
-    "segment",
-    "status",
-    "status_code",
-    "employer_name",
-    "npp",
-    "programs",
-    "membership_start",
-    "membership_end",
-    "last_paid_period",
-    "paid_periods",
-    "jht_balance",
-    "jht_as_of",
-    "updated_at",
-    "deleted",
-)
 # The statements are built from the constants above only; values go as parameters.
 _ALL = (
     f"SELECT {_COLUMNS} FROM persons p JOIN memberships m ON m.nik = p.nik "  # noqa: S608
@@ -285,7 +265,7 @@ class DatabaseSource:
 def _as_file_row(values: tuple[Any, ...]) -> dict[str, object]:
     """The row as JSON Lines would give it: text, lists, an integer balance, a boolean."""
     row: dict[str, object] = {}
-    for name, value in zip(_NAMES, values, strict=True):
+    for name, value in zip(COLUMNS, values, strict=True):
         if isinstance(value, datetime | date):
             row[name] = value.isoformat()
         else:
