@@ -38,6 +38,7 @@ function verify(text) {
   const checkedAt = Date.now() / 1000;
   shown = { text, checkedAt, result: verifyCard(text, keys, checkedAt) };
   render();
+  $("result").focus(); // a screen reader reads the new verdict; other renders keep focus
 }
 
 function render() {
@@ -89,7 +90,6 @@ function render() {
       rows.append(term, detail);
     }
   }
-  result.focus();
 }
 
 /** The page says "another issuer" where the command line, holding one key, says "this key". */
