@@ -2,6 +2,7 @@
 
 import os
 import secrets
+import shutil
 import tempfile
 import time
 from collections.abc import Iterator
@@ -21,6 +22,12 @@ from kiosk.pin import ScryptCost
 
 SHIFT_VARIABLE = "KIOSK_CLOCK_SHIFT_SECONDS"
 """Set by ``make test-later`` beside the preloaded ``tests/clock/shift_clock.c``."""
+
+NEEDS_ESPEAK_NG = pytest.mark.skipif(
+    shutil.which("espeak-ng") is None and not os.environ.get("CI"),
+    reason="espeak-ng is not installed (apt-get install espeak-ng); CI installs it",
+)
+"""For tests that run the real espeak-ng: skipped on a machine without it, never in CI."""
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

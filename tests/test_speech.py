@@ -9,7 +9,6 @@ import array
 import logging
 import math
 import os
-import shutil
 import wave
 from pathlib import Path
 
@@ -18,11 +17,9 @@ import pytest
 from kiosk.config import RANGES, AccessibilitySettings
 from kiosk.i18n import LANGS, Lang
 from kiosk.speech import GUIDANCE, VOICES, Outcome, Phrase, Speaker, guidance, spoken
+from tests.conftest import NEEDS_ESPEAK_NG
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("espeak-ng") is None and not os.environ.get("CI"),
-    reason="espeak-ng is not installed (apt-get install espeak-ng); CI installs it",
-)
+pytestmark = NEEDS_ESPEAK_NG
 
 ON = AccessibilitySettings(speech=True)
 SILENCE_RMS = 300

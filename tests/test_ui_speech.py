@@ -20,7 +20,7 @@ from screens.help import HelpScreen
 from screens.nik import NikScreen
 from screens.status import StatusScreen
 from screens.widgets.legend import KeyLegend
-from tests.conftest import new_key
+from tests.conftest import NEEDS_ESPEAK_NG, new_key
 from tests.kiosk_ui import (
     Kiosk,
     Scenario,
@@ -31,6 +31,8 @@ from tests.kiosk_ui import (
     type_keys,
     wait_until,
 )
+
+pytestmark = NEEDS_ESPEAK_NG
 
 DEAF = {"ALSA_CONFIG_PATH": os.devnull, "PULSE_SERVER": "unix:/nonexistent/pulse"}
 
