@@ -38,7 +38,8 @@ function verify(text) {
   const checkedAt = Date.now() / 1000;
   shown = { text, checkedAt, result: verifyCard(text, keys, checkedAt) };
   render();
-  $("result").focus(); // a screen reader reads the new verdict; other renders keep focus
+  // A screen reader reads the new verdict; the page stays where it is, header in view.
+  $("result").focus({ preventScroll: true });
 }
 
 function render() {
