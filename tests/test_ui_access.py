@@ -231,6 +231,28 @@ async def tap_key(pilot: Pilot[Any], key: str) -> None:
     await tap(pilot, next(k for k in pilot.app.screen.query(PadKey) if k.key == key))
 
 
+def test_a_brisk_second_tap_counts_on_a_button_as_on_the_pad(kiosk: Kiosk) -> None:
+    """Two taps with no pause between them, well inside Button's 0.2 s press effect: the
+    toggle goes on and off again, and the pad types both digits."""
+
+    async def scenario(app: KioskApp, pilot: Pilot[Any]) -> None:
+        contrast = app.screen.query_one("#contrast")
+        await pilot.click(contrast)
+        await pilot.click(contrast)
+        await settle(pilot)
+        assert not app.high_contrast
+        await tap_id(pilot, "start-id")
+        screen = app.screen
+        assert isinstance(screen, NikScreen)
+        one = next(key for key in screen.query(PadKey) if key.key == "1")
+        await pilot.click(one)
+        await pilot.click(one)
+        await settle(pilot)
+        assert screen.digits == "11"
+
+    drive(kiosk.app(), scenario)
+
+
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("lang", LANGS)
 def test_every_member_path_by_touch_only(kiosk: Kiosk, lang: Lang, size: tuple[int, int]) -> None:

@@ -7,12 +7,13 @@ calculator in Textual's examples routes its buttons through one handler).
 
 from collections.abc import Iterable, Sequence
 
-from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Button
+
+from screens.widgets.buttons import EveryTap
 
 BACK = "back"
 OK = "ok"
@@ -27,7 +28,7 @@ class KeyPressed(Message):
         self.key = key
 
 
-class PadKey(Button, can_focus=False):
+class PadKey(EveryTap, can_focus=False):
     DEFAULT_CSS = """
     PadKey {
         width: 1fr;
@@ -41,12 +42,6 @@ class PadKey(Button, can_focus=False):
     def __init__(self, label: str, key: str, *, classes: str = "") -> None:
         super().__init__(label, classes=classes)
         self.key = key
-
-    async def _on_click(self, event: events.Click) -> None:
-        """Every tap types: Button ignores a click while its press effect lasts (0.2 s), which
-        lost the second 1 of a NIK's "11" typed briskly on the pad."""
-        event.stop()
-        self.press()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
