@@ -50,7 +50,9 @@ class PersonGroups:
     not compared (they may leave the name and mother's name empty).
     """
 
-    def __init__(self, digest_mother: Callable[[str], bytes], today: date) -> None:
+    def __init__(
+        self, digest_mother: Callable[[str], bytes], today: date, *, claims: bool = False
+    ) -> None:
         self._digest = digest_mother
         self._today = today
         self._rows: dict[str, _Rows] = {}
@@ -60,6 +62,10 @@ class PersonGroups:
         million KPJs cost only the dict's slots."""
         self.held: set[str] = set()
         """NIKs of the persons with a bad row."""
+        self.claims: list[tuple[str, int, str]] | None = [] if claims else None
+        """With ``claims``: (KPJ, line, NIK) of each kept row: the KPJ it says is the NIK's.
+        A publisher that groups persons apart (:mod:`central.person_work`) checks with these
+        that no KPJ is two persons'."""
 
     def add(self, line: int, row: Mapping[str, object]) -> RowProblem | None:
         try:
@@ -80,6 +86,8 @@ class PersonGroups:
         rows.updated_at = max(rows.updated_at, parsed.updated_at)
         if parsed.deleted:
             return None
+        if self.claims is not None:
+            self.claims.append((kpj, line, rows.first.nik))
         owner = self._owners.setdefault(kpj, rows.first.nik)
         if owner != nik:
             # Which of the two is right only the central store can say: neither is published.

@@ -32,35 +32,33 @@ past all of them (see :data:`RECOVERY_GAP` and ``FeedRepository.publish``).
 
 import json
 import os
+import pickle
 import secrets
-from collections.abc import Iterator
+from bisect import insort
+from collections.abc import Iterable, Iterator
 from contextlib import closing, contextmanager
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from central.members_file import Line, RowProblem, member_rows
-from central.persons import PersonGroups
+from central.members_file import Line, Row, RowProblem, member_rows
+from central.person_work import PersonRows, Work, batched, processes
+from central.person_work import run as run_work
 from central.publish_state import PublishState
 from central.repository import FeedLayout, FeedRepository
-from kiosk.cache.sealing import normalise_name
-from kiosk.card import ISSUER, CardClaims, CardSigner, load_card_private_key
+from kiosk.card import load_card_private_key
 from kiosk.errors import InvalidInputError, KioskError
 from kiosk.feed.bundle import BundleHeader, BundleKind, BundleWriter, fleet_key_id
 from kiosk.feed.names import INDEX_TARGET, bundle_name
 from kiosk.files import exclusive
 from kiosk.i18n import msg
 from kiosk.keys import read_key_file
-from kiosk.member import Membership, Person
-from kiosk.record import encode_body
+from kiosk.nik import normalise_nik
 
 if TYPE_CHECKING:
     from central.postgres import DatabaseSource
 
-CARD_LIFETIME = timedelta(days=90)
-CARD_RENEWAL = timedelta(days=30)
-"""A card this close to its expiry is signed again by the next publish."""
 MAX_REPORTED = 50
 """Bad rows listed one by one; the rest are only counted."""
 RECOVERY_GAP = 1000
@@ -105,16 +103,18 @@ def publish(
     skip_invalid: bool = False,
     recover: bool = False,
     now: datetime,
+    workers: int | None = None,
 ) -> PublishResult:
     """``members`` is a file or the database; ``recover``, after restoring a backup of the
-    feed, implies ``full``."""
+    feed, implies ``full``; ``workers``: processes for the persons' work, None for every
+    core (:mod:`central.person_work`), 1 for this process alone."""
     repository = FeedRepository.open(directory)
     if not recover:
         repository.check_not_restored()
     full = full or recover
     layout = repository.layout
     fleet_key = read_key_file(layout.fleet_key).secret
-    signer = CardSigner(load_card_private_key(layout.card_private_key))
+    load_card_private_key(layout.card_private_key)  # one sentence here, not one per worker
     with _lock(layout), PublishState.open(layout.central, fleet_key) as state:
         _check_in_step(state, repository, full)
         if state.outdated:
@@ -124,7 +124,7 @@ def publish(
             # Past any sequence a kiosk may hold, even one the restored state never saw.
             known = max(state.sequence or 0, repository.high_water["sequence"])
             state.sequence = known + RECOVERY_GAP
-        changes = _Changes(state, signer, now)
+        changes = _Changes(state, layout.card_private_key, now, processes(workers))
         watermark = None
         if isinstance(members, Path):
             changes.read_file(members)
@@ -229,20 +229,21 @@ def _lock(layout: FeedLayout) -> Iterator[None]:
 
 
 class _Changes:
-    """Reads the membership file against the state, holding changes in temporary tables.
+    """The publisher's side of reading the rows: grouped by person, handed to the workers
+    (:mod:`central.person_work`), their outcome held in temporary tables.
 
     The diff is per person: a person's entry is their whole record, so a
     change to any of their memberships stores the person again, with a card
     signed anew for each membership.
     """
 
-    def __init__(self, state: PublishState, signer: CardSigner, now: datetime) -> None:
+    def __init__(self, state: PublishState, card_key: Path, now: datetime, processes: int) -> None:
         self._state = state
-        self._signer = signer
+        self._card_key = card_key
         self._now = now
-        self._today = now.date()
-        self._renew_before = int((now + CARD_RENEWAL).timestamp())
+        self._processes = processes
         self.problems: list[RowProblem] = []
+        """The first :data:`MAX_REPORTED` by line."""
         self.problems_count = 0
         self.count = 0
         self._gone_niks: list[bytes] = []
@@ -254,105 +255,91 @@ class _Changes:
                 "card_expires INTEGER, sealed BLOB) WITHOUT ROWID"
             )
             db.execute("CREATE TEMP TABLE gone (key BLOB PRIMARY KEY) WITHOUT ROWID")
+            db.execute("CREATE TEMP TABLE claims (kpj BLOB, line INTEGER, key BLOB)")
 
     def read_file(self, path: Path) -> None:
         """A whole file: its rows may name a person anywhere, so they are grouped whole."""
-        groups = PersonGroups(_normalised, self._today)
-        with self._state.errors():
-            for line, row in member_rows(path):
-                self._add(groups, line, row)
-            self._settle(groups, complete=True)
+        persons: dict[object, PersonRows] = {}
+        for line, row in member_rows(path):
+            if isinstance(row, RowProblem):
+                self._problem(row)
+            else:
+                persons.setdefault(_person_of(row, line), []).append((line, pickle.dumps(row)))
+        self._run(persons.values(), complete=True, claims=True)
+        self._check_claims()
 
     def read_rows(self, lines: Iterator[Line], *, complete: bool) -> None:
         """Rows ordered by NIK, one person at a time; ``complete`` when they are every person.
 
-        Only the person being read is held in memory. Without ``complete`` a
-        person the rows do not name is left as published, and one whose rows
-        are all deleted goes.
+        Only the persons in the workers' hands are held in memory. Without
+        ``complete`` a person the rows do not name is left as published, and
+        one whose rows are all deleted goes.
         """
-        with self._state.errors():
-            groups: PersonGroups | None = None
-            current: object = None
-            for line, row in lines:
-                nik = None if isinstance(row, RowProblem) else row.get("nik")
-                if groups is None or nik != current:
-                    if groups is not None:
-                        self._settle(groups, complete=complete)
-                    groups, current = PersonGroups(_normalised, self._today), nik
-                self._add(groups, line, row)
-            if groups is not None:
-                self._settle(groups, complete=complete)
+        self._run(self._contiguous(lines), complete=complete, claims=False)
 
-    def _add(self, groups: PersonGroups, line: int, row: "dict[str, object] | RowProblem") -> None:
-        problem = row if isinstance(row, RowProblem) else groups.add(line, row)
-        if problem is not None:
-            self._problem(problem)
+    def _contiguous(self, lines: Iterator[Line]) -> Iterator[PersonRows]:
+        rows: PersonRows = []
+        current: object = None
+        for line, row in lines:
+            if isinstance(row, RowProblem):
+                self._problem(row)
+                continue
+            nik = row.get("nik")
+            if rows and nik != current:
+                yield rows
+                rows = []
+            current = nik
+            rows.append((line, pickle.dumps(row)))
+        if rows:
+            yield rows
 
-    def _settle(self, groups: PersonGroups, *, complete: bool) -> None:
-        for nik in groups.held:
-            # A person with a bad row keeps what was published rather than be deleted.
-            self._see(self._state.keyed(nik.encode()))
-        for person in groups.persons():
-            if not person.deleted:
-                self._take(person)
-            elif not complete:
-                self._state.db.execute(
-                    "INSERT OR IGNORE INTO gone (key) VALUES (?)",
-                    (self._state.keyed(person.nik.encode()),),
+    def _run(self, persons: Iterable[PersonRows], *, complete: bool, claims: bool) -> None:
+        state = self._state
+        # A state forgotten in this transaction is still whole to the workers' connections.
+        published = None if state.forgotten else state.path
+        work = Work(state.keys.key, self._card_key, self._now, published, claims, complete)
+        db = state.db.conn
+        with state.errors():
+            for done in run_work(work, batched(persons), self._processes):
+                db.executemany("INSERT OR IGNORE INTO seen (key) VALUES (?)", _one(done.seen))
+                db.executemany(
+                    "INSERT INTO changed (key, digest, card_expires, sealed) VALUES (?, ?, ?, ?)",
+                    done.changed,
                 )
+                db.executemany("INSERT OR IGNORE INTO gone (key) VALUES (?)", _one(done.gone))
+                db.executemany("INSERT INTO claims (kpj, line, key) VALUES (?, ?, ?)", done.claims)
+                self.count += len(done.changed)
+                for problem in done.problems:
+                    self._problem(problem)
 
-    def _see(self, key: bytes) -> None:
-        self._state.db.execute("INSERT OR IGNORE INTO seen (key) VALUES (?)", (key,))
+    def _check_claims(self) -> None:
+        """A KPJ claimed by two persons' rows is neither's: both are held, as they were
+        published, and each later row is reported against the first."""
+        db = self._state.db
+        held: set[bytes] = set()
+        with self._state.errors():
+            first: tuple[bytes, int, bytes] | None = None
+            for kpj, line, key in db.execute(
+                "SELECT kpj, line, key FROM claims WHERE kpj IN "
+                "(SELECT kpj FROM claims GROUP BY kpj HAVING count(DISTINCT key) > 1) "
+                "ORDER BY kpj, line"
+            ).fetchall():
+                if first is None or first[0] != kpj:
+                    first = (kpj, line, key)
+                elif key != first[2]:
+                    held.update((key, first[2]))
+                    self._problem(
+                        RowProblem(
+                            line, "kpj", msg("row.kpj_elsewhere", column="kpj", first=first[1])
+                        )
+                    )
+            for key in held:
+                self.count -= db.execute("DELETE FROM changed WHERE key = ?", (key,)).rowcount
 
     def _problem(self, problem: RowProblem) -> None:
         self.problems_count += 1
-        if len(self.problems) < MAX_REPORTED:
-            self.problems.append(problem)
-
-    def _take(self, person: Person) -> None:
-        db = self._state.db
-        nik = person.nik.encode()
-        key = self._state.keyed(nik)
-        self._see(key)
-        mother = person.mother_hash  # the normalised name: see _normalised
-        body = encode_body(person)
-        digest = self._state.digest(mother + b"\x00" + body)
-        known = db.execute(
-            "SELECT digest, card_expires FROM members WHERE key = ?", (key,)
-        ).fetchone()
-        if known is not None and known[0] == digest and known[1] > self._renew_before:
-            return
-        expires = self._now + CARD_LIFETIME
-        signed = replace(
-            person,
-            memberships=tuple(
-                replace(membership, card=self._card(person.name, membership, expires))
-                for membership in person.memberships
-            ),
-        )
-        db.execute(
-            "INSERT INTO changed (key, digest, card_expires, sealed) VALUES (?, ?, ?, ?)",
-            (
-                key,
-                digest,
-                int(expires.timestamp()),
-                self._state.seal(key, nik, mother, encode_body(signed)),
-            ),
-        )
-        self.count += 1
-
-    def _card(self, name: str, membership: Membership, expires: datetime) -> str:
-        return self._signer.sign(
-            CardClaims(
-                issuer=ISSUER,
-                issued_at=self._now.replace(microsecond=0),
-                expires_at=expires.replace(microsecond=0),
-                kpj=membership.kpj,
-                name=name,
-                status=membership.status,
-                programs=membership.programs,
-            )
-        )
+        insort(self.problems, problem, key=_line)
+        del self.problems[MAX_REPORTED:]
 
     def absent(self, *, complete: bool) -> int:
         """How many persons go: those with every row deleted, or, when the rows were every
@@ -395,10 +382,16 @@ class _Changes:
         return self._gone_niks
 
 
-def _normalised(mother_name: str) -> bytes:
-    """The publisher's "digest" of the mother's name is the normalised name itself.
+def _person_of(row: Row, line: int) -> object:
+    """Which person a row is grouped with: its NIK as the checks will read it; a row with no
+    NIK text at all is a person of its own, and fails its checks alone."""
+    nik = row.get("nik")
+    return normalise_nik(nik) if isinstance(nik, str) else line
 
-    It is what the feed entry carries (each kiosk hashes it with its own key),
-    and what a person's rows must agree on.
-    """
-    return normalise_name(mother_name).encode()
+
+def _one(keys: list[bytes]) -> Iterator[tuple[bytes]]:
+    return ((key,) for key in keys)
+
+
+def _line(problem: RowProblem) -> int:
+    return problem.line

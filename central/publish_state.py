@@ -44,14 +44,41 @@ _FAILURES = Failures(
 )
 
 
+class StateKeys:
+    """The state's keyed NIKs, digests and sealing: all a worker process needs of the state."""
+
+    def __init__(self, key: bytes) -> None:
+        self.key = key
+        self._aead = AESGCM(key)
+
+    def keyed(self, nik: bytes) -> bytes:
+        return hmac.digest(self.key, b"nik:" + nik, "sha256")[:16]
+
+    def digest(self, data: bytes) -> bytes:
+        return hmac.digest(self.key, b"row:" + data, "sha256")[:16]
+
+    def seal(self, key: bytes, nik: bytes, mother: bytes, body: bytes) -> bytes:
+        nonce = os.urandom(_NONCE)
+        plain = nik + _U16.pack(len(mother)) + mother + body
+        return nonce + self._aead.encrypt(nonce, plain, key)
+
+    def unseal(self, key: bytes, sealed: bytes) -> tuple[bytes, bytes, bytes] | None:
+        """The entry's NIK, mother's name and body; None when the key does not open it."""
+        try:
+            plain = self._aead.decrypt(sealed[:_NONCE], sealed[_NONCE:], key)
+        except InvalidTag:
+            return None
+        (size,) = _U16.unpack_from(plain, 16)
+        return plain[:16], plain[18 : 18 + size], plain[18 + size :]
+
+
 class PublishState:
     """What the feed holds now, keyed and sealed; one transaction per publish."""
 
     def __init__(self, db: Database, key: bytes, path: Path) -> None:
         self.db = db
-        self._path = path
-        self._key = key
-        self._aead = AESGCM(key)
+        self.path = path
+        self.keys = StateKeys(key)
         meta = dict(db.execute("SELECT name, value FROM meta").fetchall())
         self.sequence: int | None = int(meta["sequence"]) if "sequence" in meta else None
         self.state: str | None = meta.get("state")
@@ -62,6 +89,8 @@ class PublishState:
             meta.get(name) != value for name, value in _LAYOUT.items()
         )
         """Its entries are of another record layout or bundle format than this publisher's."""
+        self.forgotten = False
+        """Its entries are dropped in this transaction: other connections still see them."""
 
     @classmethod
     @contextmanager
@@ -91,26 +120,13 @@ class PublishState:
 
     def errors(self) -> AbstractContextManager[None]:
         """Around a use of :attr:`db`: its failures become the publisher's sentences."""
-        return database_errors(self._path, _FAILURES)
-
-    def keyed(self, nik: bytes) -> bytes:
-        return hmac.digest(self._key, b"nik:" + nik, "sha256")[:16]
-
-    def digest(self, data: bytes) -> bytes:
-        return hmac.digest(self._key, b"row:" + data, "sha256")[:16]
-
-    def seal(self, key: bytes, nik: bytes, mother: bytes, body: bytes) -> bytes:
-        nonce = os.urandom(_NONCE)
-        plain = nik + _U16.pack(len(mother)) + mother + body
-        return nonce + self._aead.encrypt(nonce, plain, key)
+        return database_errors(self.path, _FAILURES)
 
     def open_entry(self, key: bytes, sealed: bytes) -> tuple[bytes, bytes, bytes]:
-        try:
-            plain = self._aead.decrypt(sealed[:_NONCE], sealed[_NONCE:], key)
-        except InvalidTag:
-            raise KioskError(msg("publish.state_key", path=self._path)) from None
-        (size,) = _U16.unpack_from(plain, 16)
-        return plain[:16], plain[18 : 18 + size], plain[18 + size :]
+        entry = self.keys.unseal(key, sealed)
+        if entry is None:
+            raise KioskError(msg("publish.state_key", path=self.path))
+        return entry
 
     def entries(self) -> Iterator[tuple[bytes, bytes, bytes]]:
         with self.errors():
@@ -126,6 +142,7 @@ class PublishState:
         """Drop every entry (within the publish's transaction): the next bundle is a snapshot."""
         with self.errors():
             self.db.execute("DELETE FROM members")
+        self.forgotten = True
 
     def commit(
         self, sequence: int, state: str, snapshot: int | None, watermark: str | None

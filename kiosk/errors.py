@@ -19,6 +19,18 @@ class KioskError(Exception):
         super().__init__(message.bilingual())
         self.message = message
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickled as what it holds, not by its arguments (a subclass may take others): the
+        publisher's worker processes raise these across a pipe."""
+        return _rebuilt, (type(self), self.message, self.__dict__)
+
+
+def _rebuilt(kind: type[KioskError], message: Message, state: dict[str, object]) -> KioskError:
+    error = kind.__new__(kind)
+    Exception.__init__(error, message.bilingual())
+    error.__dict__.update(state)
+    return error
+
 
 class ConfigError(KioskError):
     """The configuration file is missing, unreadable or invalid."""

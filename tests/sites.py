@@ -18,11 +18,20 @@ from central.serve import FeedServer, make_server
 from devtools.demo import DemoLayout, build_demo, read_members, write_members
 from kiosk.cache import Cache
 from kiosk.cli import main
+from kiosk.feed.bundle import BundleKind, BundleReader, Entry
 from kiosk.keys import read_key_file
 
 Contents = dict[str, tuple[str, tuple[tuple[str, int, str], ...]]]
 """Per NIK: the name, and each membership's KPJ, JHT balance and status in KPJ order; enough
 to tell one feed state from another."""
+
+
+def bundle_entries(layout: FeedLayout, sequence: int, kind: BundleKind) -> list[Entry]:
+    """A published bundle's entries in the clear, in their order."""
+    (path,) = layout.targets.glob(f"*.{kind}-{sequence:08d}.bundle")
+    key = read_key_file(layout.fleet_key).secret
+    with path.open("rb") as stream:
+        return [entry for frame in BundleReader(stream, key).frames() for entry in frame]
 
 
 def published_site(tmp_path_factory: pytest.TempPathFactory, members: int) -> "Site":

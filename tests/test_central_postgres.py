@@ -6,6 +6,9 @@ import contextlib
 import hashlib
 import io
 import json
+import multiprocessing
+import os
+import signal
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -15,7 +18,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from central import postgres
+from central import person_work, postgres
 from central.importer import import_members
 from central.postgres import SCHEMA_VERSION, DatabaseSource, migrate
 from central.publish import PublishResult, publish
@@ -24,10 +27,9 @@ from devtools.demo import build_demo, install_kiosk, write_members
 from devtools.synthetic import synthetic_rows
 from kiosk.cli import main
 from kiosk.errors import KioskError
-from kiosk.feed.bundle import BundleKind, BundleReader, Entry
-from kiosk.keys import read_key_file
+from kiosk.feed.bundle import BundleKind
 from tests.postgres import Server, running_server
-from tests.sites import Contents, Site, expected_contents
+from tests.sites import Contents, Site, bundle_entries, expected_contents
 
 MEMBERS = 300
 """Persons; about 1.3 rows each."""
@@ -106,13 +108,6 @@ def feed_files(layout: FeedLayout) -> dict[str, str]:
         for path in files
         if path.is_file()
     }
-
-
-def bundle_entries(layout: FeedLayout, sequence: int, kind: BundleKind) -> list[Entry]:
-    (path,) = layout.targets.glob(f"*.{kind}-{sequence:08d}.bundle")
-    key = read_key_file(layout.fleet_key).secret
-    with path.open("rb") as stream:
-        return [entry for frame in BundleReader(stream, key).frames() for entry in frame]
 
 
 def some_niks(url: str, count: int, offset: int = 0) -> list[str]:
@@ -372,3 +367,43 @@ def test_database_errors_are_one_sentence_without_the_password(
     assert "Traceback" not in err
     for secret in (WRONG, server.password):
         assert secret not in out + err
+
+
+def test_every_core_publishes_from_the_database_what_one_process_does(
+    site: Site, url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import_file(site, url)
+    twin = site.copy_to(tmp_path / "twin")
+    monkeypatch.setattr(person_work, "BATCH_PERSONS", 16)
+    now = datetime.now(UTC)
+    assert publish_db(site, url, now=now, workers=1) == publish_db(twin, url, now=now, workers=2)
+    assert bundle_entries(site.feed, 1, BundleKind.SNAPSHOT) == bundle_entries(
+        twin.feed, 1, BundleKind.SNAPSHOT
+    )
+
+
+def test_a_worker_killed_mid_publish_is_one_sentence_and_the_feed_stays(
+    site: Site, url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import_file(site, url)
+    publish_db(site, url)
+    with psycopg.connect(url) as connection:
+        connection.execute("UPDATE memberships SET jht_balance = jht_balance + 7")
+    before = feed_files(site.feed)
+    monkeypatch.setattr(person_work, "BATCH_PERSONS", 8)
+    monkeypatch.setattr(postgres, "CURSOR_ROWS", 10)
+    killed: list[int] = []
+
+    def kill(count: int) -> None:
+        workers = multiprocessing.active_children()
+        if not killed and len(workers) == 2:
+            killed.append(workers[0].pid or 0)
+            os.kill(killed[0], signal.SIGKILL)
+
+    with pytest.raises(KioskError) as raised:
+        publish_db(site, url, on_row=kill, workers=2)
+    assert killed
+    assert "worker processes stopped" in str(raised.value)
+    assert feed_files(site.feed) == before
+    assert publish_db(site, url, workers=2).upserted == MEMBERS
+    assert synced(site) == database_contents(url)

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from central.publish import CARD_LIFETIME, CARD_RENEWAL, PublishRefused
+from central.person_work import BATCH_PERSONS, CARD_LIFETIME, CARD_RENEWAL
+from central.publish import PublishRefused, publish
+from central.repository import init_feed
 from devtools.demo import build_demo, write_members
 from kiosk.card import CardVerdict, load_card_public_key, verify_card
 from kiosk.cli import main
@@ -19,7 +21,7 @@ from kiosk.feed.bundle import FORMAT, BundleKind
 from kiosk.keys import write_new_key
 from kiosk.member import DataFlag, current_first
 from kiosk.record import RECORD_VERSION
-from tests.sites import Site, changed, expected_contents
+from tests.sites import Site, bundle_entries, changed, expected_contents
 
 MEMBERS = 400
 """Persons; about 1.3 rows each."""
@@ -509,3 +511,67 @@ def test_a_restore_that_leaves_the_keys_is_refused_until_recovered(
     assert site.contents() == expected_contents(genuine)
     code, out, _ = cli("central", "refresh", "--dir", str(site.feed.root))
     assert (code, out.splitlines()[0]) == (0, "Re-signed: nothing was due.")
+
+
+def twin_feeds(tmp_path: Path, rows: list[dict[str, str]]) -> tuple[Site, Site]:
+    """Two new feeds of the same keys, never published, each with the same members file."""
+    first = Site(tmp_path / "one")
+    first.root.mkdir()
+    init_feed(first.feed.root, datetime.now(UTC))
+    write_members(first.members_file, rows)
+    return first, first.copy_to(tmp_path / "two")
+
+
+def test_every_core_publishes_what_one_process_does(template: Site, tmp_path: Path) -> None:
+    """Persons in several batches on two processes: the same entries, problems and counts."""
+    rows = template.rows()
+    one, two = twin_feeds(tmp_path, rows)
+    now = datetime.now(UTC)
+    assert len({row["nik"] for row in rows}) > BATCH_PERSONS
+    first = [publish(site.feed.root, site.members_file, now=now, workers=workers)
+             for site, workers in ((one, 1), (two, 2))]  # fmt: skip
+    assert first[0] == first[1]
+    assert first[0].upserted == MEMBERS
+    snapshot = bundle_entries(one.feed, 1, BundleKind.SNAPSHOT)
+    assert snapshot == bundle_entries(two.feed, 1, BundleKind.SNAPSHOT)
+    assert len(snapshot) == MEMBERS
+
+    # A KPJ claimed by persons of the first and the last batch holds both; a bad row its own.
+    rows = changed(rows, 5)
+    rows[-1] = {**rows[-1], "kpj": rows[0]["kpj"]}
+    rows[7] = {**rows[7], "segment": "XYZ"}
+    later = now + timedelta(minutes=1)
+    second = []
+    for site, workers in ((one, 1), (two, 2)):
+        write_members(site.members_file, rows)
+        result = publish(
+            site.feed.root, site.members_file, skip_invalid=True, now=later, workers=workers
+        )
+        second.append(result)
+    assert second[0] == second[1]
+    assert [(problem.line, problem.column) for problem in second[0].problems] == [
+        (line(7), "segment"),
+        (line(len(rows) - 1), "kpj"),
+    ]
+    assert second[0].problems[1].message.params["first"] == line(0)
+    delta = bundle_entries(one.feed, 2, BundleKind.DELTA)
+    assert delta == bundle_entries(two.feed, 2, BundleKind.DELTA)
+    assert 0 < len(delta) < 5
+
+
+def test_a_card_key_that_is_not_a_key_is_one_sentence_before_any_worker(site: Site) -> None:
+    site.feed.card_private_key.write_text("not a key\n")
+    before = listing(site)
+    write_members(site.members_file, changed(site.rows(), MEMBERS))
+    code, _, err = publish_cli(site, site.members_file, "--workers", "2")
+    assert code == 1
+    assert "Ed25519" in err
+    assert "Traceback" not in err
+    assert listing(site) == before
+
+
+@pytest.mark.parametrize("workers", ["-1", "65", "two"])
+def test_a_number_of_workers_out_of_range_is_refused(site: Site, workers: str) -> None:
+    with pytest.raises(SystemExit) as exited:
+        publish_cli(site, site.members_file, "--workers", workers)
+    assert exited.value.code == 2

@@ -73,6 +73,13 @@ def register(subparsers: Subparsers) -> None:
         action="store_true",
         help="after restoring FEED from a backup: a full snapshot numbered past all published",
     )
+    publish.add_argument(
+        "--workers",
+        type=_workers,
+        default=0,
+        metavar="N",
+        help="processes that check, sign and seal the persons; 0 for every core (%(default)s)",
+    )
     load = add_command(
         commands,
         "import",
@@ -123,6 +130,14 @@ def _port(text: str) -> int:
     if not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"{text} is not a port number")
     return port
+
+
+def _workers(text: str) -> int:
+    from central.person_work import MAX_PROCESSES
+
+    if not text.isdigit() or not 0 <= (number := int(text)) <= MAX_PROCESSES:
+        raise argparse.ArgumentTypeError(f"{text} is not between 0 and {MAX_PROCESSES}")
+    return number
 
 
 def _init(run: Invocation) -> int:
@@ -186,6 +201,7 @@ def _publish(run: Invocation) -> int:
             skip_invalid=run.args.skip_invalid,
             recover=run.args.recover,
             now=run.clock(),
+            workers=run.args.workers,
         )
     except PublishRefused as refused:
         _print_problems(refused.problems, refused.invalid_rows, where, json_output=run.args.json)
