@@ -63,6 +63,16 @@ class Server:
         host = quote(str(self.socket_dir), safe="")
         return f"postgresql://{USER}:{secret}@/{database}?host={host}"
 
+    def passfile_url(self, database: str) -> str:
+        """The URL without its password, which a password file beside the cluster holds:
+        a command line naming it, and so a child's failure quoting it, shows none."""
+        passfile = self.root / "pgpass"
+        passfile.touch(mode=0o600)
+        passfile.write_text(f"*:*:*:{USER}:{self.password}\n")
+        host = quote(str(self.socket_dir), safe="")
+        where = quote(str(passfile), safe="")
+        return f"postgresql://{USER}@/{database}?host={host}&passfile={where}"
+
     @contextmanager
     def connect(self, database: str, **options: Any) -> Iterator[psycopg.Connection[Any]]:
         with psycopg.connect(self.url(database), **options) as connection:

@@ -90,7 +90,7 @@ def run_publish_bench(layout: PublishLayout, options: BenchOptions, say: Say) ->
         )
     )
     with running_server(binaries, layout.root) as server:
-        url = server.url(server.new_database())
+        url = server.passfile_url(server.new_database())
         say(f"PostgreSQL in {server.root} ({FAST_SETTINGS}): importing {layout.members_file}")
         imported = _import(layout, now, layout.members_file, url)
         init_feed(layout.single.root, now)
