@@ -1,158 +1,36 @@
-"""A real PostgreSQL server of the test's own: ``initdb`` and ``pg_ctl`` from Debian's package.
+"""A real PostgreSQL server per test module (:mod:`devtools.postgres_server`), or a skip.
 
-The cluster lives in a temporary directory and listens only on a unix socket
-there (no port to collide with another worker or a system server); it takes
-passwords (SCRAM), so that a test can get one wrong. PostgreSQL refuses to run
-as root, so under root (CI) the server runs as the ``postgres`` user the
-package creates (or ``nobody``), in a directory made theirs. Each test takes a
-new database of it (``CREATE DATABASE`` is fast); the server stops at the end.
+On a developer's machine without PostgreSQL the tests that need it skip; under
+CI they fail instead. Each test takes a new database of the server
+(``CREATE DATABASE`` is fast); the server stops at the end of the module.
 """
 
 import os
-import pwd
-import secrets
-import shutil
-import subprocess
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-from urllib.parse import quote
 
-import psycopg
 import pytest
 
-USER = "kiosk"
-"""The cluster's superuser, the only role the tests use."""
+from devtools import postgres_server
+from devtools.postgres_server import Server
+
+__all__ = ["Server", "postgres_bin", "running_server"]
 
 
 def postgres_bin() -> Path:
     """Debian's newest server binaries, or a skip on a machine without them; CI fails instead."""
-    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=_version)
-    if not found:
+    found = postgres_server.postgres_bin()
+    if found is None:
         reason = "PostgreSQL is missing (Debian: apt-get install postgresql)"
         if os.environ.get("CI"):
             pytest.fail(reason)
         pytest.skip(reason)
-    return found[-1].parent
-
-
-def _version(path: Path) -> int:
-    name = path.parents[1].name
-    return int(name) if name.isdigit() else 0
-
-
-@dataclass(frozen=True)
-class Server:
-    root: Path
-    password: str
-    bin: Path
-    runas: str | None
-    """Who runs the server when the tests run as root."""
-
-    @property
-    def socket_dir(self) -> Path:
-        return self.root / "socket"
-
-    def url(self, database: str, *, password: str | None = None) -> str:
-        secret = quote(self.password if password is None else password, safe="")
-        host = quote(str(self.socket_dir), safe="")
-        return f"postgresql://{USER}:{secret}@/{database}?host={host}"
-
-    @contextmanager
-    def connect(self, database: str, **options: Any) -> Iterator[psycopg.Connection[Any]]:
-        with psycopg.connect(self.url(database), **options) as connection:
-            yield connection
-
-    def new_database(self) -> str:
-        """A new, empty database's name."""
-        name = f"t_{secrets.token_hex(6)}"
-        with self.connect("postgres", autocommit=True) as connection:
-            connection.execute(f'CREATE DATABASE "{name}"')
-        return name
-
-    def _run(self, *argv: str) -> None:
-        command = list(argv)
-        if self.runas is not None:
-            command = ["runuser", "-u", self.runas, "--", *command]
-        subprocess.run(command, check=True, capture_output=True, timeout=120)
-
-    def start(self) -> None:
-        data = self.root / "data"
-        password_file = self.root / "password"
-        password_file.write_text(self.password)
-        self.socket_dir.mkdir()
-        if self.runas is not None:
-            user = pwd.getpwnam(self.runas)
-            for path in (self.root, self.socket_dir, password_file):
-                os.chown(path, user.pw_uid, user.pw_gid)
-        self._run(
-            str(self.bin / "initdb"),
-            "--pgdata",
-            str(data),
-            "--username",
-            USER,
-            "--pwfile",
-            str(password_file),
-            "--auth",
-            "scram-sha-256",
-            "--no-sync",
-            "--no-instructions",
-        )
-        options = (
-            f"-k {self.socket_dir} -c listen_addresses='' -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off"
-        )
-        self._run(
-            str(self.bin / "pg_ctl"),
-            "--pgdata",
-            str(data),
-            "--options",
-            options,
-            "--log",
-            str(self.root / "server.log"),
-            "--wait",
-            "start",
-        )
-
-    def stop(self) -> None:
-        self._run(
-            str(self.bin / "pg_ctl"), "--pgdata", str(self.root / "data"), "-m", "fast", "stop"
-        )
-
-
-def _runas() -> str | None:
-    if os.geteuid() != 0:
-        return None
-    for name in ("postgres", "nobody"):
-        try:
-            pwd.getpwnam(name)
-        except KeyError:
-            continue
-        return name
-    pytest.fail("running as root, with neither a postgres nor a nobody user to run PostgreSQL")
+    return found
 
 
 @contextmanager
 def running_server(tmp_path: Path) -> Iterator[Server]:
-    """A started server, stopped and removed afterwards.
-
-    Under root the cluster cannot live under pytest's directory, which only
-    root may enter: it gets a directory of its own in /tmp, handed to the user.
-    """
-    binaries = postgres_bin()
-    runas = _runas()
-    root = Path(tempfile.mkdtemp(prefix="kiosk-pg-")) if runas else tmp_path / "postgres"
-    root.mkdir(exist_ok=True)
-    server = Server(root, secrets.token_urlsafe(12), binaries, runas)
-    try:
-        server.start()
-        try:
-            yield server
-        finally:
-            server.stop()
-    finally:
-        if runas:
-            shutil.rmtree(root, ignore_errors=True)
+    """A started server, stopped and removed afterwards."""
+    with postgres_server.running_server(postgres_bin(), tmp_path) as server:
+        yield server

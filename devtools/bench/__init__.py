@@ -17,14 +17,27 @@ Layout of the benchmark directory (see :class:`BenchLayout`)::
     sqlcipher.db    the SQLCipher peer, when sqlcipher3 is installed
 
 The UI's two targets come last, on the cache just synced (:func:`ui_figures`).
+The publisher has a run of its own (``--publish-only``, :mod:`devtools.bench.publishing`):
+snapshots and deltas from PostgreSQL and from a file.
 
 This package is what ``kiosk bench`` imports (import-linter lets the command
 import ``devtools.bench`` alone), so the names it uses are the package's own.
 """
 
 from devtools.bench.options import BenchLayout, BenchOptions
+from devtools.bench.publishing import PublishLayout, run_publish_bench
 from devtools.bench.run import run_bench
-from devtools.bench.tables import report, ui_report
+from devtools.bench.tables import publish_report, report, ui_report
 from devtools.bench.ui import ui_figures
 
-__all__ = ["BenchLayout", "BenchOptions", "report", "run_bench", "ui_figures", "ui_report"]
+__all__ = [
+    "BenchLayout",
+    "BenchOptions",
+    "PublishLayout",
+    "publish_report",
+    "report",
+    "run_bench",
+    "run_publish_bench",
+    "ui_figures",
+    "ui_report",
+]

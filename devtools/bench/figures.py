@@ -4,6 +4,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
+from devtools.bench.children import Child
+
 
 def nearest_rank(ordered: Sequence[float], share: float) -> float:
     """A time some run really took, not an interpolation between two."""
@@ -133,3 +135,45 @@ class BenchFigures:
             if column is not None:
                 data[name]["records_per_second"] = column.records_per_second
         return data
+
+
+@dataclass(frozen=True)
+class PublishFigures:
+    """The publisher's figures (``kiosk bench --publish-only``), each child's own time and RSS."""
+
+    directory: str
+    members: int
+    edited: int
+    deleted: int
+    cores: int
+    """The machine's cores, all of which the second snapshot and the deltas may use."""
+    database_settings: str
+    """What the throwaway PostgreSQL gave up for speed: said beside the figures."""
+    generate_seconds: float
+    import_all: Child
+    """``kiosk central import`` of the whole members file: information."""
+    import_changes: Child
+    """``kiosk central import`` of the changed rows only: information."""
+    snapshot_single: Child
+    """The baseline: a snapshot from PostgreSQL by one process."""
+    snapshot_cores: Child
+    snapshot_entries: int
+    """Entries both snapshots hold, the same in each."""
+    delta_database: Child
+    delta_file: Child
+    delta_entries: int
+    """Entries both deltas hold, the same records in each."""
+    bench_peak_rss: int
+
+    @property
+    def cores_ratio(self) -> float:
+        """All cores' snapshot time over one process's."""
+        return self.snapshot_cores.seconds / self.snapshot_single.seconds
+
+    @property
+    def delta_share(self) -> float:
+        """The delta from PostgreSQL's time over the all-cores snapshot's."""
+        return self.delta_database.seconds / self.snapshot_cores.seconds
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self) | {"cores_ratio": self.cores_ratio, "delta_share": self.delta_share}

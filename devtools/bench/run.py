@@ -36,7 +36,7 @@ from kiosk.sizes import sqlite_size
 
 def run_bench(layout: BenchLayout, options: BenchOptions, say: Say) -> BenchFigures:
     """Build the feed and the kiosk in ``layout.root`` (new or empty), then measure."""
-    _check(layout.root, options)
+    prepare(layout.root, options)
     now, today = options.now, options.now.date()
     feed = layout.feed
 
@@ -140,7 +140,8 @@ def run_bench(layout: BenchLayout, options: BenchOptions, say: Say) -> BenchFigu
     )
 
 
-def _check(root: Path, options: BenchOptions) -> None:
+def prepare(root: Path, options: BenchOptions) -> None:
+    """Refuse counts the bench cannot run or a directory in use; create it if need be."""
     if (
         not (options.members >= 1 and 1 <= options.changes <= options.members)
         or options.lookups < 1

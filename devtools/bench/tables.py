@@ -6,7 +6,14 @@ compare line by line; ``--json`` prints the figures themselves instead.
 
 from collections.abc import Callable
 
-from devtools.bench.figures import BenchFigures, Column, Latency, Spread, UiFigures
+from devtools.bench.figures import (
+    BenchFigures,
+    Column,
+    Latency,
+    PublishFigures,
+    Spread,
+    UiFigures,
+)
 
 FULL_RATIO_TARGET = 2.0
 RSS_TARGET_MB = 200
@@ -14,6 +21,10 @@ INCREMENTAL_TARGET_S = 1.0
 LOOKUP_P99_TARGET_US = 1000
 START_TARGET_S = 0.5
 STATUS_TARGET_MS = 100
+CORES_RATIO_TARGET = 0.6
+"""All cores' snapshot from PostgreSQL over one process's."""
+DELTA_SHARE_TARGET = 0.05
+"""A 10,000-change delta from PostgreSQL over the all-cores snapshot."""
 NONE = "-"
 
 Row = tuple[str, ...]
@@ -109,6 +120,93 @@ def ui_table(ui: UiFigures) -> list[Row]:
         ("  max", *spread(lambda s: s.max), ""),
         ("  reached the status screen", f"{ui.reached:,}", NONE, f"{ui.runs:,}"),
     ]
+
+
+def publish_report(figures: PublishFigures) -> str:
+    return format_table(publish_table(figures))
+
+
+def publish_table(figures: PublishFigures) -> list[Row]:
+    """The publisher's rows: measure, value, its baseline, their ratio, the target and whether
+    it was met; every baseline is measured in the same run."""
+    single, cores = figures.snapshot_single, figures.snapshot_cores
+    database, file = figures.delta_database, figures.delta_file
+    changes = f"{figures.edited:,} edited + {figures.deleted:,} deleted"
+    ratio = figures.cores_ratio
+    share = figures.delta_share
+    return [
+        ("publisher", "value", "baseline", "ratio", "target"),
+        ("members (persons)", f"{figures.members:,}", NONE, NONE, "info"),
+        ('cores ("all cores" below)', f"{figures.cores}", NONE, NONE, "info"),
+        ("write the members file", _seconds(figures.generate_seconds), NONE, NONE, "info"),
+        ("import it into PostgreSQL", _seconds(figures.import_all.seconds), NONE, NONE, "info"),
+        ("  peak RSS", _mb(figures.import_all.peak_rss), NONE, NONE, "info"),
+        ("snapshot from PostgreSQL, 1 process", _seconds(single.seconds), NONE, NONE, "baseline"),
+        (
+            "snapshot from PostgreSQL, all cores",
+            _seconds(cores.seconds),
+            _seconds(single.seconds),
+            f"{ratio:.2f}x",
+            _met(f"<= {CORES_RATIO_TARGET:.1f}x", ratio <= CORES_RATIO_TARGET),
+        ),
+        ("peak RSS, snapshot 1 process", _mb(single.peak_rss), NONE, NONE, "info"),
+        (
+            "peak RSS, snapshot all cores",
+            _mb(cores.peak_rss),
+            _mb(single.peak_rss),
+            f"{cores.peak_rss / single.peak_rss:.2f}x",
+            "info",
+        ),
+        ("  entries, the same in both", f"{figures.snapshot_entries:,}", NONE, NONE, "checked"),
+        (
+            "import the changes into PostgreSQL",
+            _seconds(figures.import_changes.seconds),
+            NONE,
+            NONE,
+            "info",
+        ),
+        (
+            f"delta from PostgreSQL ({changes}), all cores",
+            _seconds(database.seconds),
+            _seconds(cores.seconds),
+            f"{share:.1%}",
+            _met(f"<= {DELTA_SHARE_TARGET:.0%} of the snapshot", share <= DELTA_SHARE_TARGET),
+        ),
+        ("peak RSS, delta from PostgreSQL", _mb(database.peak_rss), NONE, NONE, "info"),
+        (
+            "delta from the CSV file, all cores",
+            _seconds(file.seconds),
+            _seconds(database.seconds),
+            f"{file.seconds / database.seconds:.2f}x",
+            "info",
+        ),
+        (
+            "peak RSS, delta from the CSV file",
+            _mb(file.peak_rss),
+            _mb(database.peak_rss),
+            f"{file.peak_rss / database.peak_rss:.2f}x",
+            "info",
+        ),
+        (
+            "  entries, the same records in both",
+            f"{figures.delta_entries:,}",
+            NONE,
+            NONE,
+            "checked",
+        ),
+        ("peak RSS of the bench itself", _mb(figures.bench_peak_rss), NONE, NONE, "info"),
+        (
+            "PostgreSQL without durability (a throwaway cluster)",
+            figures.database_settings.replace("-c ", ""),
+            NONE,
+            NONE,
+            "info",
+        ),
+    ]
+
+
+def _met(target: str, met: bool) -> str:
+    return f"{target}: {'met' if met else 'NOT met'}"
 
 
 def format_table(rows: list[Row]) -> str:

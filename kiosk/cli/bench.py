@@ -46,6 +46,12 @@ def register(subparsers: Subparsers) -> None:
         action="store_true",
         help="only the UI figures, on the synced kiosk of an existing demo or bench --dir",
     )
+    bench.add_argument(
+        "--publish-only",
+        action="store_true",
+        help="only the publisher: snapshot and delta from PostgreSQL (1 process, all cores) "
+        "and from a file",
+    )
     bench.set_defaults(usage_error=bench.error)
 
 
@@ -58,9 +64,19 @@ def _at_least_one(text: str) -> int:
 
 def _bench(run: Invocation) -> int:
     # Imported here, not above: every command's start-up, a measured sync's included, would pay.
-    from devtools.bench import BenchLayout, BenchOptions, report, run_bench
+    from devtools.bench import (
+        BenchLayout,
+        BenchOptions,
+        PublishLayout,
+        publish_report,
+        report,
+        run_bench,
+        run_publish_bench,
+    )
 
     args = run.args
+    if args.ui_only and args.publish_only:
+        args.usage_error("--ui-only and --publish-only are two different runs: give one")
     if args.ui_only:
         return _ui_only(run)
     temporary = args.dir is None
@@ -69,16 +85,21 @@ def _bench(run: Invocation) -> int:
         args.members, args.changes, args.lookups, run.clock(), ui_runs=args.ui_runs
     )
     try:
-        figures = run_bench(BenchLayout(root), options, _progress())
+        if args.publish_only:
+            published = run_publish_bench(PublishLayout(root), options, _progress())
+            figures, table = published.as_dict(), publish_report(published)
+        else:
+            measured = run_bench(BenchLayout(root), options, _progress())
+            figures, table = measured.as_dict(), report(measured)
     finally:
         if temporary and not args.keep:
             shutil.rmtree(root, ignore_errors=True)
         elif temporary:
             print(f"bench: files kept in {root}", file=sys.stderr)
     if args.json:
-        print_json(figures.as_dict())
+        print_json(figures)
     else:
-        print(report(figures))
+        print(table)
     return 0
 
 
