@@ -32,7 +32,7 @@ import re
 from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from central.rows import COLUMNS
@@ -264,10 +264,8 @@ class DatabaseSource:
 
 def _as_file_row(values: tuple[Any, ...]) -> dict[str, object]:
     """The row as JSON Lines would give it: text, lists, an integer balance, a boolean."""
-    row: dict[str, object] = {}
-    for name, value in zip(COLUMNS, values, strict=True):
-        if isinstance(value, datetime | date):
-            row[name] = value.isoformat()
-        else:
-            row[name] = value
-    return row
+    # A datetime is a date too: one check per value, on the publisher's one thread.
+    return {
+        name: value.isoformat() if isinstance(value, date) else value
+        for name, value in zip(COLUMNS, values, strict=True)
+    }

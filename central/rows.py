@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from functools import lru_cache
 from types import MappingProxyType
@@ -388,11 +388,15 @@ def _month_set(texts: tuple[str, ...]) -> frozenset[Period]:
 
 
 def _datetime(row: Mapping[str, object], column: str) -> datetime:
-    """An instant, so it must carry its offset: a bare local time means nothing to compare."""
+    """An instant, so it must carry its offset: a bare local time means nothing to compare.
+
+    It is kept in UTC: PostgreSQL gives it in its session's zone, an export in the
+    writer's, and the same moment must make the same record from either source.
+    """
     text = _text(row, column)
     if _DATETIME.fullmatch(text):
         with suppress(ValueError):
-            return datetime.fromisoformat(text)
+            return datetime.fromisoformat(text).astimezone(UTC)
     raise _error(column, "datetime")
 
 

@@ -190,6 +190,12 @@ def test_an_offset_in_z_form_is_utc() -> None:
     )
 
 
+def test_an_instant_is_kept_in_utc_whatever_zone_wrote_it() -> None:
+    """PostgreSQL answers in its session's zone, an export in its writer's: one record."""
+    wib, utc = parse(updated_at="2026-11-20T08:00:00+07:00"), parse(updated_at="2026-11-20T01:00Z")
+    assert wib.updated_at.isoformat() == utc.updated_at.isoformat() == "2026-11-20T01:00:00+00:00"
+
+
 @pytest.mark.parametrize(
     ("text", "flag"), [("true", True), ("1", True), ("0", False), (True, True), (False, False)]
 )

@@ -22,12 +22,11 @@ Layout of the benchmark directory (see :class:`PublishLayout`)::
 """
 
 import hashlib
-import json
 import os
 import shutil
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from central.repository import FeedLayout, init_feed
@@ -49,8 +48,6 @@ SINGLE_PROCESS = 1
 """``--workers`` of the baseline snapshot: one process, no pool."""
 ALL_CORES = None
 """``--workers`` left out: the publisher uses every core."""
-UPDATED_AT = 4
-"""Where a record's body (``kiosk.record.encode_body``) holds the person's ``updated_at``."""
 
 
 @dataclass(frozen=True)
@@ -127,7 +124,6 @@ def run_publish_bench(layout: PublishLayout, options: BenchOptions, say: Say) ->
         newest_bundle(layout.cores, BundleKind.DELTA),
         newest_bundle(layout.from_file, BundleKind.DELTA),
         read_key_file(layout.cores.fleet_key).secret,
-        as_instants=True,
     )
     return PublishFigures(
         directory=str(layout.root),
@@ -187,27 +183,25 @@ def changed_rows(
             yield edited_row(row, changes.edited[position], now)
 
 
-def same_entries(first: Path, second: Path, fleet_key: bytes, *, as_instants: bool = False) -> int:
+def same_entries(first: Path, second: Path, fleet_key: bytes) -> int:
     """Both bundles' entries, in any order, must be the same; returns how many there are.
 
     Each entry is compared by its digest: a million take about 130 MB, not the gigabyte
     of the bundles themselves.
-    ``as_instants`` reads each record's ``updated_at`` as an instant: PostgreSQL
-    gives it back in WIB, the file as it was written, the same moment either way.
     """
-    ours, theirs = _digests(first, fleet_key, as_instants), _digests(second, fleet_key, as_instants)
+    ours, theirs = _digests(first, fleet_key), _digests(second, fleet_key)
     if ours != theirs:
         differing = len(set(ours).symmetric_difference(theirs))
         raise KioskError(msg("bench.bundles_differ", first=first, second=second, count=differing))
     return len(ours)
 
 
-def _digests(bundle: Path, fleet_key: bytes, as_instants: bool) -> list[bytes]:
+def _digests(bundle: Path, fleet_key: bytes) -> list[bytes]:
     found = []
     with bundle.open("rb") as stream:
         for frame in BundleReader(stream, fleet_key).frames():
             for entry in frame:
-                found.append(_digest(_in_utc(entry) if as_instants else entry))
+                found.append(_digest(entry))
     found.sort()
     return found
 
@@ -218,13 +212,3 @@ def _digest(entry: Entry) -> bytes:
         hashed.update(len(part).to_bytes(4, "big"))
         hashed.update(part)
     return hashed.digest()
-
-
-def _in_utc(entry: Entry) -> Entry:
-    """The entry with its record's ``updated_at`` written in UTC; a deletion as it is."""
-    nik, mother, body = entry
-    if not body:
-        return entry
-    fields = json.loads(body)
-    fields[UPDATED_AT] = datetime.fromisoformat(fields[UPDATED_AT]).astimezone(UTC).isoformat()
-    return nik, mother, json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode()
