@@ -10,11 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.cache import Cache, FeedCursor
+from kiosk.cache import Cache, FeedCursor, SnapshotLoad
 from kiosk.cache.sealing import normalise_name
 from kiosk.errors import CacheCorruptError, CacheError, CacheMissingError, WrongKeyError
+from kiosk.feed.bundle import BundleError, Entry
+from kiosk.i18n import msg
 from kiosk.keys import MasterKey
 from kiosk.member import Person
+from kiosk.record import encode_body
 from tests.conftest import CURSOR_TIME, members_for, new_key
 
 CURSOR = FeedCursor(7, "snapshot-7", CURSOR_TIME)
@@ -321,7 +324,7 @@ def test_info(cache: Cache, rows: list[dict[str, str]]) -> None:
     cache.apply(members, CURSOR)
     info = cache.info()
     assert info.records == len(members)
-    assert info.schema_version == 2
+    assert info.schema_version == 3
     assert info.cursor == CURSOR
     assert info.key_id == cache.key_id
     assert info.file_sizes["cache.db"] > 0
@@ -391,4 +394,66 @@ def test_a_cache_of_the_one_membership_record_is_emptied_for_a_snapshot(
     with Cache.open(cache_path, master_key) as reopened:
         assert reopened.count() == 0
         assert reopened.cursor() is None
-        assert reopened.info().schema_version == 2
+        assert reopened.info().schema_version == 3
+
+
+def snapshot_frames(
+    persons: list[Person], rows: list[dict[str, str]], per_frame: int
+) -> list[list[Entry]]:
+    """A snapshot bundle's frames, as a kiosk reads them, of ``per_frame`` entries each."""
+    mothers = {row["nik"]: normalise_name(row["mother_name"]).encode() for row in rows}
+    entries: list[Entry] = [
+        (person.nik.encode(), mothers[person.nik], encode_body(person)) for person in persons
+    ]
+    return [entries[start : start + per_frame] for start in range(0, len(entries), per_frame)]
+
+
+def cut_after(frames: list[list[Entry]], count: int) -> Iterator[list[Entry]]:
+    """The frames until ``count`` are read, then the bundle ends as a truncated one does."""
+    yield from frames[:count]
+    raise BundleError(msg("feed.bundle_truncated"))
+
+
+def test_a_snapshot_load_cut_short_resumes_from_its_last_part(
+    cache: Cache, rows: list[dict[str, str]]
+) -> None:
+    persons = members_for(cache, rows)
+    frames = snapshot_frames(persons, rows, 100)  # 3,000 persons: three parts of 1,000
+    load = SnapshotLoad("snapshot-00000007.bundle state-7", len(persons))
+    with pytest.raises(BundleError):
+        cache.load_snapshot(cut_after(frames, 25), CURSOR, load)
+    assert cache.cursor() is None, "a first load cut short serves nothing yet"
+    assert cache.count() == 0
+    result = cache.load_snapshot(iter(frames), CURSOR, load)
+    assert result.upserted == len(persons) - 2000, "the two parts committed are not stored again"
+    assert result.total == len(persons)
+    assert cache.cursor() == CURSOR
+    assert {cache.get(person.nik) for person in persons[::300]} == set(persons[::300])
+
+
+def test_a_load_cut_short_is_started_afresh_for_another_bundle_or_key(
+    cache: Cache, rows: list[dict[str, str]], master_key: MasterKey
+) -> None:
+    persons = members_for(cache, rows)
+    frames = snapshot_frames(persons, rows, 100)
+    load = SnapshotLoad("snapshot-00000007.bundle state-7", len(persons))
+    with pytest.raises(BundleError):
+        cache.load_snapshot(cut_after(frames, 25), CURSOR, load)
+    newer = SnapshotLoad("snapshot-00000009.bundle state-9", len(persons))
+    assert cache.load_snapshot(iter(frames), CURSOR, newer).upserted == len(persons)
+    with pytest.raises(BundleError):
+        cache.load_snapshot(cut_after(frames, 25), CURSOR, load)
+    cache.rekey(new_key())
+    assert cache.load_snapshot(iter(frames), CURSOR, load).upserted == len(persons)
+
+
+def test_a_snapshot_replaces_what_the_cache_held(cache: Cache, rows: list[dict[str, str]]) -> None:
+    persons = members_for(cache, rows)
+    cache.apply(persons[:50], CURSOR)
+    later = FeedCursor(9, "snapshot-9", CURSOR_TIME)
+    load = SnapshotLoad("snapshot-00000009.bundle snapshot-9", 1000)
+    result = cache.load_snapshot(iter(snapshot_frames(persons[40:1040], rows, 100)), later, load)
+    assert result.total == 1000
+    assert cache.get(persons[0].nik) is None
+    assert cache.get(persons[45].nik) == persons[45]
+    assert cache.cursor() == later

@@ -67,12 +67,14 @@ PLAN: tuple[tuple[str, int], ...] = (
 )
 
 CHILD = """
-import os, signal, sqlite3, sys, urllib.parse
+import atexit, os, signal, sqlite3, sys, urllib.parse
 
 config, cache, pattern, nth, report = sys.argv[1:]
 pattern, nth, report = pattern.upper(), int(nth), int(report)
 seen = 0
 connect = sqlite3.connect
+if nth == 0:  # no stop: say at the end how many statements matched
+    atexit.register(lambda: os.write(report, f"{seen}\\n".encode()))
 
 
 def traced(database, *args, **kwargs):
@@ -97,6 +99,8 @@ from kiosk.cli import main
 sys.exit(main(["sync", "--config", config]))
 """
 """``kiosk sync`` with a trace on the cache's connections; nothing else of it is changed."""
+LOADED = "SELECT frames, (SELECT count(*) FROM members_next) FROM snapshot_load"
+"""How far a snapshot's load in parts has committed: its frames and records."""
 
 
 @dataclass(frozen=True)
@@ -149,6 +153,52 @@ def test_sigkill_mid_sync_leaves_the_previous_state_and_the_next_sync_finishes(
     code, _, err = site.sync()
     assert code == 0, err
     assert check_consistent(site, states) == 3
+
+
+def test_a_first_load_killed_at_90_percent_resumes_there(tmp_path: Path) -> None:
+    """A power cut late in a first load: the kiosk serves nothing yet, then stores the rest."""
+    site = Site(tmp_path / "site")
+    build_demo(site.root, MEMBERS, datetime.now(UTC), sync=False)
+    kill = kill_at(site, ("INSERT INTO members_next", MEMBERS * 9 // 10))
+    assert kill.writing
+    assert kill.committed is None
+    frames, loaded = read_committed(site.cache_path, LOADED)
+    assert frames > 0
+    assert MEMBERS // 2 < loaded < MEMBERS
+    stored = count_statements(site, "INSERT INTO members_next")
+    assert stored == MEMBERS - loaded, "the parts committed before the kill are not stored again"
+    assert check_consistent(site, {1: expected_contents(site.rows())}) == 1
+    assert read_committed(site.cache_path, "SELECT count(*) FROM snapshot_load") == (0,)
+
+
+def count_statements(site: Site, pattern: str) -> int:
+    """Run a sync to its end; how many statements on the cache began with ``pattern``."""
+    report, child_end = os.pipe()
+    argv = [str(site.config), str(site.cache_path), pattern, "0", str(child_end)]
+    process = subprocess.Popen(
+        [sys.executable, "-c", CHILD, *argv],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        pass_fds=(child_end,),
+    )
+    os.close(child_end)
+    try:
+        count = read_line(report, 120)
+    finally:
+        os.close(report)
+    assert process.wait(60) == 0
+    return int(count)
+
+
+def read_committed(cache: Path, query: str) -> tuple[int, ...]:
+    """One row of what a reader sees in the cache now."""
+    uri = f"file:{urllib.parse.quote(str(cache))}?mode=ro"
+    connection = sqlite3.connect(uri, uri=True)
+    try:
+        row = connection.execute(query).fetchone()
+    finally:
+        connection.close()
+    return tuple(row)
 
 
 def start_afresh(site: Site) -> None:
@@ -244,13 +294,8 @@ def committed_sequence(cache: Path) -> int | None:
     """What a reader sees in the cache now: the cursor of the last committed transaction."""
     if not cache.exists():
         return None
-    uri = f"file:{urllib.parse.quote(str(cache))}?mode=ro"
-    connection = sqlite3.connect(uri, uri=True)
-    try:
-        row = connection.execute("SELECT sequence FROM feed_cursor WHERE id = 1").fetchone()
-    finally:
-        connection.close()
-    return None if row is None else int(row[0])
+    row = read_committed(cache, "SELECT max(sequence) FROM feed_cursor")
+    return None if row[0] is None else int(row[0])
 
 
 def check_consistent(site: Site, states: dict[int, Contents]) -> int | None:

@@ -1,5 +1,12 @@
 """The encrypted local cache of member records and the feed cursor."""
 
-from kiosk.cache.store import ApplyResult, Cache, CacheInfo, FeedCursor, IntegrityReport
+from kiosk.cache.store import (
+    ApplyResult,
+    Cache,
+    CacheInfo,
+    FeedCursor,
+    IntegrityReport,
+    SnapshotLoad,
+)
 
-__all__ = ["ApplyResult", "Cache", "CacheInfo", "FeedCursor", "IntegrityReport"]
+__all__ = ["ApplyResult", "Cache", "CacheInfo", "FeedCursor", "IntegrityReport", "SnapshotLoad"]

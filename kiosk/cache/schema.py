@@ -45,6 +45,20 @@ def m002_persons(db: Database) -> None:
     db.execute("DELETE FROM feed_cursor")
 
 
+@migrations()
+def m003_snapshot_load(db: Database) -> None:
+    """A snapshot loads in parts that commit as they go, into ``members_next`` beside the
+    table it replaces: this row names the bundle and how many of its frames are in, so
+    that a load cut short (a power cut at 80 % of a first load) resumes there."""
+    db.execute(
+        """CREATE TABLE snapshot_load (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            bundle TEXT NOT NULL,
+            frames INTEGER NOT NULL
+        )"""
+    )
+
+
 def known() -> list[str]:
     """Every migration this code has, applied or not."""
     return [migration.name for migration in migrations.pending(Database(memory=True))]

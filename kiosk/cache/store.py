@@ -40,6 +40,12 @@ from kiosk.sqlite import Failure, Failures, database_errors, open_database
 
 BATCH = 10_000
 """Members sealed and written per statement batch; sorted by row key within it."""
+LOAD_PARTS = 50
+"""A snapshot loads in about this many parts, each committed as it is done: a load cut
+short resumes from its last part, and the WAL is checkpointed between parts rather than
+holding the whole new table."""
+MIN_PART_RECORDS = 1000
+"""No part is smaller: a commit is an fsync."""
 BUSY_TIMEOUT_MS = 5000
 """How long a writer waits for another to finish before saying the cache is busy."""
 PAGE_CACHE_KIB = 32 * 1024
@@ -76,6 +82,15 @@ class FeedCursor:
     state: str
     synced_at: datetime
     """When a sync last brought or confirmed this state: how fresh the data is."""
+
+
+@dataclass(frozen=True)
+class SnapshotLoad:
+    """A snapshot bundle as its load is resumed: the same bundle in every run that loads it."""
+
+    bundle: str
+    """Its name and state: a newer snapshot of the same sequence is another bundle."""
+    records: int
 
 
 @dataclass(frozen=True)
@@ -215,20 +230,83 @@ class Cache:
             )
             for person in persons
         )
-        return self._apply(rows, cursor, replace=False)
+        return self._apply(rows, cursor)
 
-    def apply_feed(
-        self, frames: Iterable[Sequence[Entry]], cursor: FeedCursor, *, replace: bool
-    ) -> ApplyResult:
-        """Apply a feed bundle's entries with its cursor in one transaction.
+    def apply_feed(self, frames: Iterable[Sequence[Entry]], cursor: FeedCursor) -> ApplyResult:
+        """Apply a delta bundle's entries with its cursor in one transaction.
 
-        ``replace`` (a snapshot) builds the table anew and swaps it in, so that
-        members the snapshot no longer lists are gone. Entries are re-sealed as
-        they come, without parsing their bodies: this is the full-sync hot path.
+        Entries are re-sealed as they come, without parsing their bodies: this and
+        :meth:`load_snapshot` are the sync's hot path.
         """
+        return self._apply(self._feed_rows(frames), cursor)
+
+    def load_snapshot(
+        self, frames: Iterable[Sequence[Entry]], cursor: FeedCursor, load: SnapshotLoad
+    ) -> ApplyResult:
+        """Build the members table anew from a snapshot bundle, then swap it in with its cursor.
+
+        The new table fills in parts of :data:`LOAD_PARTS`, each committed with
+        the count of frames it brings the load to. Until the swap the kiosk
+        serves what it had (or nothing yet, on a first load); a load cut short
+        at any instant resumes with the same bundle from its last part, the
+        frames before it read and authenticated again but not stored again.
+        """
+        part_records = max(MIN_PART_RECORDS, load.records // LOAD_PARTS)
+        upserted = deleted = 0
+        with database_errors(self.path, _FAILURES):
+            done = self._resume_point(load.bundle)
+            stream = iter(frames)
+            for _ in islice(stream, done):
+                pass
+            while part := self._next_part(stream, part_records):
+                with self._db.atomic():
+                    stored, removed = self._store(self._feed_rows(part), "members_next")
+                    done += len(part)
+                    self._db.execute("UPDATE snapshot_load SET frames = ?", [done])
+                    self._check_room()
+                upserted, deleted = upserted + stored, deleted + removed
+            with self._db.atomic():
+                self._db.execute("DROP TABLE members")
+                self._db.execute("ALTER TABLE members_next RENAME TO members")
+                self._db.execute("DELETE FROM snapshot_load")
+                self._set_cursor(cursor)
+                total = self._count()
+                self._check_room()
+        self.checkpoint()
+        return ApplyResult(upserted, deleted, total)
+
+    def _resume_point(self, bundle: str) -> int:
+        """Frames of ``bundle`` already in ``members_next``; 0 after starting it afresh."""
+        row = self._db.execute(
+            "SELECT bundle, frames FROM snapshot_load WHERE EXISTS "
+            "(SELECT 1 FROM sqlite_master WHERE name = 'members_next')"
+        ).fetchone()
+        if row is not None and row[0] == bundle:
+            return int(row[1])
+        with self._db.atomic():
+            self._db.execute("DROP TABLE IF EXISTS members_next")
+            create_members_table(self._db, "members_next")
+            self._db.execute(
+                "INSERT OR REPLACE INTO snapshot_load (id, bundle, frames) VALUES (1, ?, 0)",
+                [bundle],
+            )
+        return 0
+
+    @staticmethod
+    def _next_part(stream: Iterator[Sequence[Entry]], records: int) -> list[Sequence[Entry]]:
+        part: list[Sequence[Entry]] = []
+        count = 0
+        for frame in stream:
+            part.append(frame)
+            count += len(frame)
+            if count >= records:
+                break
+        return part
+
+    def _feed_rows(self, frames: Iterable[Sequence[Entry]]) -> Iterator[tuple[bytes, bytes | None]]:
         index = self._sealer.blind_index_bytes
         mother_hash = self.verifier.digest_normalised
-        rows = (
+        return (
             (
                 index(nik),
                 (mother_hash(mother) if mother else NO_MOTHER) + body if body else None,
@@ -236,48 +314,44 @@ class Cache:
             for frame in frames
             for nik, mother, body in frame
         )
-        return self._apply(rows, cursor, replace=replace)
 
     def _apply(
         self,
         rows: Iterable[tuple[bytes, bytes | None]],
         cursor: FeedCursor | None,
-        *,
-        replace: bool,
     ) -> ApplyResult:
         """``rows`` are (blind index, stored plaintext or None to delete)."""
-        upserted = deleted = 0
-        seal = self._sealer.seal_plain
-        table = "members_next" if replace else "members"
         with database_errors(self.path, _FAILURES), self._db.atomic():
-            if replace:
-                self._db.execute("DROP TABLE IF EXISTS members_next")
-                create_members_table(self._db, table)
-            stream = iter(rows)
-            while batch := list(islice(stream, BATCH)):
-                ordered = sorted(dict(batch).items())
-                upserts = [(index, seal(index, plain)) for index, plain in ordered if plain]
-                gone = [(index,) for index, plain in ordered if plain is None]
-                if upserts:
-                    self._db.conn.executemany(_UPSERT.format(table=table), upserts)
-                    upserted += len(upserts)
-                if gone:
-                    removal = self._db.conn.executemany(_DELETE.format(table=table), gone)
-                    deleted += removal.rowcount
-            if replace:
-                self._db.execute("DROP TABLE members")
-                self._db.execute("ALTER TABLE members_next RENAME TO members")
+            upserted, deleted = self._store(rows, "members")
             if cursor is not None:
-                self._db.execute(
-                    "INSERT INTO feed_cursor (id, sequence, state, synced_at) VALUES (1, ?, ?, ?) "
-                    "ON CONFLICT (id) DO UPDATE SET sequence = excluded.sequence, "
-                    "state = excluded.state, synced_at = excluded.synced_at",
-                    [cursor.sequence, cursor.state, cursor.synced_at.isoformat()],
-                )
-            total = self._count() if replace else None
+                self._set_cursor(cursor)
             self._check_room()
         self.checkpoint()
-        return ApplyResult(upserted, deleted, total)
+        return ApplyResult(upserted, deleted, None)
+
+    def _store(self, rows: Iterable[tuple[bytes, bytes | None]], table: str) -> tuple[int, int]:
+        """Seal and write ``rows`` in sorted batches; how many were stored and removed."""
+        upserted = deleted = 0
+        seal = self._sealer.seal_plain
+        stream = iter(rows)
+        while batch := list(islice(stream, BATCH)):
+            ordered = sorted(dict(batch).items())
+            upserts = [(index, seal(index, plain)) for index, plain in ordered if plain]
+            gone = [(index,) for index, plain in ordered if plain is None]
+            if upserts:
+                self._db.conn.executemany(_UPSERT.format(table=table), upserts)
+                upserted += len(upserts)
+            if gone:
+                deleted += self._db.conn.executemany(_DELETE.format(table=table), gone).rowcount
+        return upserted, deleted
+
+    def _set_cursor(self, cursor: FeedCursor) -> None:
+        self._db.execute(
+            "INSERT INTO feed_cursor (id, sequence, state, synced_at) VALUES (1, ?, ?, ?) "
+            "ON CONFLICT (id) DO UPDATE SET sequence = excluded.sequence, "
+            "state = excluded.state, synced_at = excluded.synced_at",
+            [cursor.sequence, cursor.state, cursor.synced_at.isoformat()],
+        )
 
     def persons(self) -> Iterator[Person]:
         """Every record, opened: a damaged one raises :class:`CacheCorruptError`."""
@@ -355,6 +429,8 @@ class Cache:
         sealer = RecordSealer(keys)
         count = 0
         with database_errors(self.path, _FAILURES), self._db.atomic():
+            # A snapshot's load cut short was sealed under the old key: it starts again.
+            self._db.execute("DELETE FROM snapshot_load")
             self._db.execute("DROP TABLE IF EXISTS members_next")
             create_members_table(self._db, "members_next")
             rows = self._db.execute("SELECT bidx, record FROM members")

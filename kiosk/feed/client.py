@@ -27,7 +27,7 @@ from tuf.ngclient._internal.proxy import ProxyEnvironment
 from tuf.ngclient.fetcher import FetcherInterface
 
 from kiosk import __version__
-from kiosk.cache import Cache, FeedCursor
+from kiosk.cache import Cache, FeedCursor, SnapshotLoad
 from kiosk.clock import Clock, system_clock
 from kiosk.config import FeedSettings
 from kiosk.errors import ExpiredError, KioskError, RejectedError, UnavailableError, disk_full
@@ -286,11 +286,12 @@ class FeedClient:
                 ):
                     raise RejectedError(msg("sync.header_mismatch", name=ref.name))
                 cursor = FeedCursor(ref.sequence, ref.state, self._clock())
-                result = cache.apply_feed(
-                    _reported(reader.frames(), progress),
-                    cursor,
-                    replace=ref.kind is BundleKind.SNAPSHOT,
-                )
+                frames = _reported(reader.frames(), progress)
+                if ref.kind is BundleKind.SNAPSHOT:
+                    load = SnapshotLoad(f"{ref.name} {ref.state}", ref.records)
+                    result = cache.load_snapshot(frames, cursor, load)
+                else:
+                    result = cache.apply_feed(frames, cursor)
         finally:
             # Applied, or of no more use: refused, cut short, or what filled the disk. Only a
             # killed sync leaves a bundle behind, for the next one to take up or clear.
