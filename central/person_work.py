@@ -68,7 +68,7 @@ class Work:
 
     state_key: bytes
     card_key: Path
-    """The card signing key's file, read by each worker (a key is not sent down a pipe)."""
+    """The card signing key's file: each worker reads it, as the publisher does."""
     now: datetime
     published: Path | None
     """The state's database, for what was last published; None when nothing counts (a state

@@ -4,7 +4,9 @@ The file has a row per membership; the publisher groups them into persons
 (:mod:`central.persons`), diffs each person against what it last published
 (its sealed state, :mod:`central.publish_state`), signs a card for each
 membership of a person who changed or whose cards near their expiry, and writes
-the changes as one bundle.
+the changes as one bundle. That work per person is done on every core
+(:mod:`central.person_work`); this module reads and groups the rows and keeps
+the books.
 
 The rows come from a members file or from the central database
 (:class:`central.postgres.DatabaseSource`), through the same checks and the same
