@@ -2,7 +2,7 @@
 
 import hmac
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from itertools import groupby, pairwise
 from operator import itemgetter
 
@@ -254,8 +254,10 @@ def test_jht_balances_only_with_jht(memberships: list[Membership]) -> None:
     assert max(balances) > 100_000_000
 
 
-def test_updates_are_before_today_in_western_indonesian_time(persons: list[Person]) -> None:
-    midnight = datetime.combine(TODAY, datetime.min.time())
-    for person in persons:
-        assert person.updated_at.utcoffset() == timedelta(hours=7)
-        assert person.updated_at.replace(tzinfo=None) < midnight
+def test_updates_are_before_today_in_western_indonesian_time(
+    rows: list[dict[str, str]], persons: list[Person]
+) -> None:
+    wib = timezone(timedelta(hours=7))
+    assert all(datetime.fromisoformat(row["updated_at"]).tzinfo == wib for row in rows)
+    midnight = datetime.combine(TODAY, datetime.min.time(), tzinfo=wib)
+    assert all(person.updated_at < midnight for person in persons)
