@@ -173,8 +173,19 @@ def test_a_first_load_killed_at_90_percent_resumes_there(tmp_path: Path) -> None
 
 def count_statements(site: Site, pattern: str) -> int:
     """Run a sync to its end; how many statements on the cache began with ``pattern``."""
+    process, report = traced_sync(site, pattern, 0)
+    try:
+        count = read_line(report, 120)
+    finally:
+        os.close(report)
+    assert process.wait(60) == 0
+    return int(count)
+
+
+def traced_sync(site: Site, pattern: str, nth: int) -> tuple[subprocess.Popen[bytes], int]:
+    """The :data:`CHILD` sync started, and the end of the pipe it reports on."""
     report, child_end = os.pipe()
-    argv = [str(site.config), str(site.cache_path), pattern, "0", str(child_end)]
+    argv = [str(site.config), str(site.cache_path), pattern, str(nth), str(child_end)]
     process = subprocess.Popen(
         [sys.executable, "-c", CHILD, *argv],
         stdout=subprocess.DEVNULL,
@@ -182,12 +193,7 @@ def count_statements(site: Site, pattern: str) -> int:
         pass_fds=(child_end,),
     )
     os.close(child_end)
-    try:
-        count = read_line(report, 120)
-    finally:
-        os.close(report)
-    assert process.wait(60) == 0
-    return int(count)
+    return process, report
 
 
 def read_committed(cache: Path, query: str) -> tuple[int, ...]:
@@ -210,15 +216,7 @@ def start_afresh(site: Site) -> None:
 def kill_at(site: Site, point: tuple[str, int]) -> Kill:
     """Run a sync until it reaches ``point``, look at it there, frozen, then SIGKILL it."""
     pattern, nth = point
-    report, child_end = os.pipe()
-    argv = [str(site.config), str(site.cache_path), pattern, str(nth), str(child_end)]
-    process = subprocess.Popen(
-        [sys.executable, "-c", CHILD, *argv],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        pass_fds=(child_end,),
-    )
-    os.close(child_end)
+    process, report = traced_sync(site, pattern, nth)
     try:
         reached = read_line(report, 120)
         assert reached, f"the sync finished (exit {process.wait(60)}) and never reached {point}"

@@ -106,11 +106,7 @@ def serving(feed: FeedLayout) -> Iterator[str]:
 def _changed_rows(
     rows: Iterable[dict[str, str]], changes: Changes, sample: Reservoir, now: datetime
 ) -> Iterator[dict[str, str]]:
-    position, nik = -1, None
-    for row in rows:
-        first = row["nik"] != nik
-        if first:
-            position, nik = position + 1, row["nik"]
+    for position, first, row in by_person(rows):
         if position in changes.deleted:
             continue
         edit = changes.edited.get(position) if first else None
@@ -118,6 +114,17 @@ def _changed_rows(
         if first:
             sample.add(kept["nik"])
         yield kept
+
+
+def by_person(rows: Iterable[dict[str, str]]) -> Iterator[tuple[int, bool, dict[str, str]]]:
+    """Each row with its person's position in the file and whether it is their first row:
+    the changes are chosen by person, and an edit goes to a person's first row."""
+    position, nik = -1, None
+    for row in rows:
+        first = row["nik"] != nik
+        if first:
+            position, nik = position + 1, row["nik"]
+        yield position, first, row
 
 
 def edited_row(row: dict[str, str], edit: int, now: datetime) -> dict[str, str]:

@@ -31,7 +31,14 @@ from pathlib import Path
 
 from central.repository import FeedLayout, init_feed
 from devtools.bench.children import Child, own_peak_rss, run_child, timed
-from devtools.bench.feed import Changes, choose_changes, edited_row, newest_bundle, rewrite_members
+from devtools.bench.feed import (
+    Changes,
+    by_person,
+    choose_changes,
+    edited_row,
+    newest_bundle,
+    rewrite_members,
+)
 from devtools.bench.figures import PublishFigures
 from devtools.bench.options import BenchLayout, BenchOptions, Say
 from devtools.bench.run import prepare
@@ -172,11 +179,7 @@ def changed_rows(
     """The rows :func:`devtools.bench.feed.rewrite_members` changes, for the database: each
     edited row as it edits it, each row of a deleted person as a tombstone."""
     stamp = now.isoformat(timespec="seconds")
-    position, nik = -1, None
-    for row in rows:
-        first = row["nik"] != nik
-        if first:
-            position, nik = position + 1, row["nik"]
+    for position, first, row in by_person(rows):
         if position in changes.deleted:
             yield dict(row, deleted="true", updated_at=stamp)
         elif first and position in changes.edited:
