@@ -2,14 +2,13 @@
 
 The file has one row per membership and a person's rows may be anywhere in it,
 so a person is only complete once the last line is read: :class:`PersonGroups`
-holds every person of the file in memory, a dict by NIK. That is fine for a
-file: it is a whole export, checked whole before any of it is published, and
-its persons take about 1 KB each (programme sets, months and employers are
-shared), some 1 GB for a million persons in 1.3 M rows, on the central server
-and for the length of a publish. The database source
-(:class:`central.postgres.DatabaseSource`) reads the rows ordered by NIK, so
-that a person is complete when the next one begins: the publisher gives each
-person a :class:`PersonGroups` of their own and holds one person at a time.
+can hold every person of a file in memory, a dict by NIK, as the importer
+(:mod:`central.importer`) uses it. The publisher groups the rows by NIK itself
+and gives each person a :class:`PersonGroups` of their own in a worker process
+(:mod:`central.person_work`), with ``claims`` so that it can still check that no
+KPJ is two persons'; the database source (:class:`central.postgres.DatabaseSource`)
+reads the rows ordered by NIK, so that a person is complete when the next one
+begins.
 """
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
