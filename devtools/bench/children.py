@@ -38,6 +38,9 @@ STARTUP_RUNS = 3
 class Child:
     seconds: float
     peak_rss: int
+    """The largest one process of the command reached."""
+    tree_rss: int
+    """The most all its processes held together (a publisher and its workers), sampled."""
 
 
 def settle() -> None:
@@ -90,7 +93,7 @@ def run_child(argv: Sequence[str], bytecode: Path) -> Child:
     figures = json.loads(meter.stdout) if meter.returncode == 0 else {"code": meter.returncode}
     if figures["code"] != 0:
         child_failed(argv, figures["code"], stderr)
-    return Child(figures["seconds"], _rss_bytes(figures["maxrss"]))
+    return Child(figures["seconds"], _rss_bytes(figures["maxrss"]), figures["tree_rss"])
 
 
 def startup_seconds(bytecode: Path) -> float:

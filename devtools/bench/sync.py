@@ -42,7 +42,7 @@ def background_sync(layout: BenchLayout) -> Child:
         argv = [sys.executable, "-m", "devtools.bench.background", "--config", str(layout.config)]
         child = run_child([*argv, "--out", str(out)], layout.bytecode)
         seconds = float(json.loads(out.read_text(encoding="utf-8"))["seconds"])
-    return Child(seconds, child.peak_rss)
+    return Child(seconds, child.peak_rss, child.tree_rss)
 
 
 def kiosk_members(layout: BenchLayout) -> int:
