@@ -22,13 +22,13 @@ Layout of the benchmark directory (see :class:`PublishLayout`)::
 """
 
 import hashlib
-import os
 import shutil
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from central.person_work import processes
 from central.repository import FeedLayout, init_feed
 from devtools.bench.children import Child, own_peak_rss, run_child, timed
 from devtools.bench.feed import (
@@ -137,7 +137,7 @@ def run_publish_bench(layout: PublishLayout, options: BenchOptions, say: Say) ->
         members=options.members,
         edited=len(changes.edited),
         deleted=len(changes.deleted),
-        cores=os.cpu_count() or 1,
+        cores=processes(ALL_CORES),
         database_settings=FAST_SETTINGS,
         generate_seconds=generate_seconds,
         import_all=imported,
