@@ -230,9 +230,12 @@ def test_pasted_text_and_a_photo_of_a_slip_are_checked_too(
         page.fill("#pasted", "  " + card_text(STRANGER) + "\n")
         page.click("button[type=submit]")
         assert shown(page)["verdict"] == "invalid"
+        assert page.inner_text("#notice") == "", "the camera's sentence is not about this card"
         page.set_input_files("#photo", str(blank))
-        page.wait_for_selector("#notice:not(:empty)")
-        assert page.inner_text("#notice") == msg("verifier.photo.no_qr").text("id")
+        page.wait_for_function(
+            "(text) => document.getElementById('notice').textContent === text",
+            arg=msg("verifier.photo.no_qr").text("id"),
+        )
         page.set_input_files("#photo", str(photo))
         page.wait_for_selector("html[data-verdict=valid]")
         assert python_check(card).claims is not None

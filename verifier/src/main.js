@@ -171,6 +171,7 @@ function stopCamera() {
 }
 
 async function readPhoto(file) {
+  say(null); // what an earlier try said is not about this photo
   let bitmap;
   try {
     bitmap = await createImageBitmap(file);
@@ -214,8 +215,8 @@ $("photo").addEventListener("change", (event) => {
 $("paste-form").addEventListener("submit", (event) => {
   event.preventDefault();
   const text = $("pasted").value;
+  say(text.trim() ? null : "verifier.paste.empty");
   if (text.trim()) verify(text);
-  else say("verifier.paste.empty");
 });
 $("clear").addEventListener("click", () => {
   shown = null;
