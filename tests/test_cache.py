@@ -424,7 +424,9 @@ def test_a_snapshot_load_cut_short_resumes_from_its_last_part(
         cache.load_snapshot(cut_after(frames, 25), CURSOR, load)
     assert cache.cursor() is None, "a first load cut short serves nothing yet"
     assert cache.count() == 0
+    assert cache.info().loading == ("snapshot-00000007.bundle", 2000)
     result = cache.load_snapshot(iter(frames), CURSOR, load)
+    assert cache.info().loading is None
     assert result.upserted == len(persons) - 2000, "the two parts committed are not stored again"
     assert result.total == len(persons)
     assert cache.cursor() == CURSOR

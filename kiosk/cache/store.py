@@ -117,6 +117,9 @@ class CacheInfo:
     cursor: FeedCursor | None
     created_at: datetime
     file_sizes: dict[str, int]
+    loading: tuple[str, int] | None
+    """A snapshot's load cut short: the bundle and the records of it stored, which the next
+    sync keeps."""
 
 
 class Cache:
@@ -417,7 +420,19 @@ class Cache:
             file_sizes={
                 file.name: file.stat().st_size for file in sqlite_files(self.path) if file.exists()
             },
+            loading=self._loading(),
         )
+
+    def _loading(self) -> tuple[str, int] | None:
+        with database_errors(self.path, _FAILURES):
+            row = self._db.execute(
+                "SELECT bundle FROM snapshot_load WHERE EXISTS "
+                "(SELECT 1 FROM sqlite_master WHERE name = 'members_next')"
+            ).fetchone()
+            if row is None:
+                return None
+            count = self._db.execute("SELECT count(*) FROM members_next").fetchone()[0]
+        return str(row[0]).split()[0], int(count)
 
     def rekey(self, master: MasterKey) -> int:
         """Re-seal every record under a new master key in one transaction; returns the count.

@@ -38,6 +38,9 @@ def _status(run: Invocation) -> int:
     else:
         print(f"Feed cursor:  sequence {cursor.sequence}, state {cursor.state}")
         print(f"Last sync:    {cursor.synced_at.isoformat(timespec='seconds')}")
+    if info.loading is not None:
+        bundle, stored = info.loading
+        print(f"Loading:      {bundle}, {stored:,} records stored; the next sync goes on")
     print(f"Created:      {info.created_at.isoformat(timespec='seconds')}")
     sizes = ", ".join(f"{name} {format_size(size, 'en')}" for name, size in info.file_sizes.items())
     print(f"Files:        {sizes}")
@@ -55,6 +58,9 @@ def _info_json(info: CacheInfo) -> dict[str, Any]:
         "last_sync": None if cursor is None else cursor.synced_at.isoformat(),
         "created_at": info.created_at.isoformat(),
         "file_sizes": info.file_sizes,
+        "loading": None
+        if info.loading is None
+        else {"bundle": info.loading[0], "records": info.loading[1]},
     }
 
 
