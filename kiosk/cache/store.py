@@ -280,12 +280,9 @@ class Cache:
 
     def _resume_point(self, bundle: str) -> int:
         """Frames of ``bundle`` already in ``members_next``; 0 after starting it afresh."""
-        row = self._db.execute(
-            "SELECT bundle, frames FROM snapshot_load WHERE EXISTS "
-            "(SELECT 1 FROM sqlite_master WHERE name = 'members_next')"
-        ).fetchone()
+        row = self._pending_load()
         if row is not None and row[0] == bundle:
-            return int(row[1])
+            return row[1]
         with self._db.atomic():
             self._db.execute("DROP TABLE IF EXISTS members_next")
             create_members_table(self._db, "members_next")
@@ -423,12 +420,17 @@ class Cache:
             loading=self._loading(),
         )
 
+    def _pending_load(self) -> tuple[str, int] | None:
+        """The bundle and frames of a snapshot load cut short, while its table is still there."""
+        row = self._db.execute(
+            "SELECT bundle, frames FROM snapshot_load WHERE EXISTS "
+            "(SELECT 1 FROM sqlite_master WHERE name = 'members_next')"
+        ).fetchone()
+        return None if row is None else (str(row[0]), int(row[1]))
+
     def _loading(self) -> tuple[str, int] | None:
         with database_errors(self.path, _FAILURES):
-            row = self._db.execute(
-                "SELECT bundle FROM snapshot_load WHERE EXISTS "
-                "(SELECT 1 FROM sqlite_master WHERE name = 'members_next')"
-            ).fetchone()
+            row = self._pending_load()
             if row is None:
                 return None
             count = self._db.execute("SELECT count(*) FROM members_next").fetchone()[0]
