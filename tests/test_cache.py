@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.cache import Cache, FeedCursor, SnapshotLoad
+from kiosk.cache import Cache, FeedCursor, store
 from kiosk.cache.sealing import normalise_name
 from kiosk.errors import CacheCorruptError, CacheError, CacheMissingError, WrongKeyError
 from kiosk.feed.bundle import BundleError, Entry
@@ -414,34 +414,42 @@ def cut_after(frames: list[list[Entry]], count: int) -> Iterator[list[Entry]]:
     raise BundleError(msg("feed.bundle_truncated"))
 
 
+@pytest.fixture
+def a_part_a_frame(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parts of a snapshot's load as small as they come: each frame is committed."""
+    monkeypatch.setattr(store, "PART_BYTES", 1)
+
+
+@pytest.mark.usefixtures("a_part_a_frame")
 def test_a_snapshot_load_cut_short_resumes_from_its_last_part(
     cache: Cache, rows: list[dict[str, str]]
 ) -> None:
     persons = members_for(cache, rows)
-    frames = snapshot_frames(persons, rows, 100)  # 3,000 persons: three parts of 1,000
-    load = SnapshotLoad("snapshot-00000007.bundle state-7", len(persons))
+    frames = snapshot_frames(persons, rows, 100)  # 3,000 persons in frames of 100
+    load = "snapshot-00000007.bundle state-7"
     with pytest.raises(BundleError):
         cache.load_snapshot(cut_after(frames, 25), CURSOR, load)
     assert cache.cursor() is None, "a first load cut short serves nothing yet"
     assert cache.count() == 0
-    assert cache.info().loading == ("snapshot-00000007.bundle", 2000)
+    assert cache.info().loading == ("snapshot-00000007.bundle", 2500)
     result = cache.load_snapshot(iter(frames), CURSOR, load)
     assert cache.info().loading is None
-    assert result.upserted == len(persons) - 2000, "the two parts committed are not stored again"
+    assert result.upserted == len(persons) - 2500, "the parts committed are not stored again"
     assert result.total == len(persons)
     assert cache.cursor() == CURSOR
     assert {cache.get(person.nik) for person in persons[::300]} == set(persons[::300])
 
 
+@pytest.mark.usefixtures("a_part_a_frame")
 def test_a_load_cut_short_is_started_afresh_for_another_bundle_or_key(
     cache: Cache, rows: list[dict[str, str]], master_key: MasterKey
 ) -> None:
     persons = members_for(cache, rows)
     frames = snapshot_frames(persons, rows, 100)
-    load = SnapshotLoad("snapshot-00000007.bundle state-7", len(persons))
+    load = "snapshot-00000007.bundle state-7"
     with pytest.raises(BundleError):
         cache.load_snapshot(cut_after(frames, 25), CURSOR, load)
-    newer = SnapshotLoad("snapshot-00000009.bundle state-9", len(persons))
+    newer = "snapshot-00000009.bundle state-9"
     assert cache.load_snapshot(iter(frames), CURSOR, newer).upserted == len(persons)
     with pytest.raises(BundleError):
         cache.load_snapshot(cut_after(frames, 25), CURSOR, load)
@@ -453,7 +461,7 @@ def test_a_snapshot_replaces_what_the_cache_held(cache: Cache, rows: list[dict[s
     persons = members_for(cache, rows)
     cache.apply(persons[:50], CURSOR)
     later = FeedCursor(9, "snapshot-9", CURSOR_TIME)
-    load = SnapshotLoad("snapshot-00000009.bundle snapshot-9", 1000)
+    load = "snapshot-00000009.bundle snapshot-9"
     result = cache.load_snapshot(iter(snapshot_frames(persons[40:1040], rows, 100)), later, load)
     assert result.total == 1000
     assert cache.get(persons[0].nik) is None

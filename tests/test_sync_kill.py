@@ -94,7 +94,10 @@ def traced(database, *args, **kwargs):
 
 
 sqlite3.connect = traced
+from kiosk.cache import store
 from kiosk.cli import main
+
+store.PART_BYTES = 64 * 1024  # parts of a few dozen records: the test's snapshot is small
 
 sys.exit(main(["sync", "--config", config]))
 """

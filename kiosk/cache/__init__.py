@@ -6,7 +6,6 @@ from kiosk.cache.store import (
     CacheInfo,
     FeedCursor,
     IntegrityReport,
-    SnapshotLoad,
 )
 
-__all__ = ["ApplyResult", "Cache", "CacheInfo", "FeedCursor", "IntegrityReport", "SnapshotLoad"]
+__all__ = ["ApplyResult", "Cache", "CacheInfo", "FeedCursor", "IntegrityReport"]

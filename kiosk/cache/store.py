@@ -40,16 +40,17 @@ from kiosk.sqlite import Failure, Failures, database_errors, open_database
 
 BATCH = 10_000
 """Members sealed and written per statement batch; sorted by row key within it."""
-LOAD_PARTS = 50
-"""A snapshot loads in about this many parts, each committed as it is done: a load cut
-short resumes from its last part, and the WAL is checkpointed between parts rather than
-holding the whole new table."""
-MIN_PART_RECORDS = 1000
-"""No part is smaller: a commit is an fsync."""
 BUSY_TIMEOUT_MS = 5000
 """How long a writer waits for another to finish before saying the cache is busy."""
 PAGE_CACHE_KIB = 32 * 1024
 """SQLite's page cache per connection: also the most a commit still has to write to the WAL."""
+PART_BYTES = PAGE_CACHE_KIB * 1024
+"""A snapshot loads in parts of about this many bytes of records, each committed as it is
+done: a load cut short resumes from its last part, and the WAL is checkpointed between
+parts rather than holding the whole new table. About the page cache's worth: a commit
+writes every page its part dirtied, and in the blind index's random order smaller parts
+write the same pages again and again (50 parts of a 100,000-member snapshot made its load
+2.3x slower than one), while larger ones would only spill the cache in between anyway."""
 _WAL_FRAME_HEADER = 24
 _VERIFIER = b"verifier-key"
 PRAGMAS = (  # The benchmark's plain-SQLite baselines use these too.
@@ -82,15 +83,6 @@ class FeedCursor:
     state: str
     synced_at: datetime
     """When a sync last brought or confirmed this state: how fresh the data is."""
-
-
-@dataclass(frozen=True)
-class SnapshotLoad:
-    """A snapshot bundle as its load is resumed: the same bundle in every run that loads it."""
-
-    bundle: str
-    """Its name and state: a newer snapshot of the same sequence is another bundle."""
-    records: int
 
 
 @dataclass(frozen=True)
@@ -244,24 +236,24 @@ class Cache:
         return self._apply(self._feed_rows(frames), cursor)
 
     def load_snapshot(
-        self, frames: Iterable[Sequence[Entry]], cursor: FeedCursor, load: SnapshotLoad
+        self, frames: Iterable[Sequence[Entry]], cursor: FeedCursor, bundle: str
     ) -> ApplyResult:
         """Build the members table anew from a snapshot bundle, then swap it in with its cursor.
 
-        The new table fills in parts of :data:`LOAD_PARTS`, each committed with
+        The new table fills in parts of :data:`PART_BYTES`, each committed with
         the count of frames it brings the load to. Until the swap the kiosk
         serves what it had (or nothing yet, on a first load); a load cut short
         at any instant resumes with the same bundle from its last part, the
-        frames before it read and authenticated again but not stored again.
+        frames before it read and authenticated again but not stored again. ``bundle``
+        names the snapshot and its state: a newer snapshot of the same sequence is another.
         """
-        part_records = max(MIN_PART_RECORDS, load.records // LOAD_PARTS)
         upserted = deleted = 0
         with database_errors(self.path, _FAILURES):
-            done = self._resume_point(load.bundle)
+            done = self._resume_point(bundle)
             stream = iter(frames)
             for _ in islice(stream, done):
                 pass
-            while part := self._next_part(stream, part_records):
+            while part := self._next_part(stream, PART_BYTES):
                 with self._db.atomic():
                     stored, removed = self._store(self._feed_rows(part), "members_next")
                     done += len(part)
@@ -293,13 +285,14 @@ class Cache:
         return 0
 
     @staticmethod
-    def _next_part(stream: Iterator[Sequence[Entry]], records: int) -> list[Sequence[Entry]]:
+    def _next_part(stream: Iterator[Sequence[Entry]], budget: int) -> list[Sequence[Entry]]:
+        """Frames until their records' bodies reach ``budget`` bytes, or the bundle ends."""
         part: list[Sequence[Entry]] = []
-        count = 0
+        size = 0
         for frame in stream:
             part.append(frame)
-            count += len(frame)
-            if count >= records:
+            size += sum(len(body) for _, _, body in frame if body)
+            if size >= budget:
                 break
         return part
 

@@ -27,7 +27,7 @@ from tuf.ngclient._internal.proxy import ProxyEnvironment
 from tuf.ngclient.fetcher import FetcherInterface
 
 from kiosk import __version__
-from kiosk.cache import Cache, FeedCursor, SnapshotLoad
+from kiosk.cache import Cache, FeedCursor
 from kiosk.clock import Clock, system_clock
 from kiosk.config import FeedSettings
 from kiosk.errors import ExpiredError, KioskError, RejectedError, UnavailableError, disk_full
@@ -288,8 +288,7 @@ class FeedClient:
                 cursor = FeedCursor(ref.sequence, ref.state, self._clock())
                 frames = _reported(reader.frames(), progress)
                 if ref.kind is BundleKind.SNAPSHOT:
-                    load = SnapshotLoad(f"{ref.name} {ref.state}", ref.records)
-                    result = cache.load_snapshot(frames, cursor, load)
+                    result = cache.load_snapshot(frames, cursor, f"{ref.name} {ref.state}")
                 else:
                     result = cache.apply_feed(frames, cursor)
         finally:
