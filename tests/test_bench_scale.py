@@ -158,3 +158,12 @@ def test_cold_lookups_drop_real_files_with_or_without_a_wal(tmp_path: Path) -> N
     figures = json.loads(out.read_text(encoding="utf-8"))
     assert figures["found"] == 1
     assert len(figures["times_ns"]) == 2
+
+
+def test_the_scale_run_refuses_counts_it_cannot_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["bench", "--scale", "--sizes", "1000,2000", "--changes", "600", "--dir"]
+    assert main([*argv, str(tmp_path / "s")], environ={}) != 0
+    assert "Invalid counts for --scale" in capsys.readouterr().err
+    assert not (tmp_path / "s").exists()

@@ -39,6 +39,7 @@ from central.person_work import PersonRows, Work, batched
 from central.person_work import run as run_work
 from central.publish_state import StateKeys
 from central.repository import FeedRepository
+from devtools.bench.feed import DELETED_SHARE
 from devtools.synthetic import synthetic_rows
 from kiosk.feed.bundle import BundleHeader, BundleKind, BundleWriter, fleet_key_id
 from kiosk.feed.names import INDEX_TARGET, bundle_name
@@ -49,8 +50,6 @@ POOL = 512
 """Persons signed by the publisher's code; every member is one of them with its own NIK."""
 SEED = 20261202
 """The pool's persons and the NIK permutation: fixed, so that runs compare."""
-DELETED_SHARE = 10
-"""One change in this many deletes a member; the others edit one (as the bench's delta)."""
 
 _BIRTH_FIRST = date(1960, 1, 1)
 _BIRTH_LAST = date(2007, 12, 31)

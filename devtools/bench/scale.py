@@ -46,15 +46,20 @@ SAMPLE_SEED = 20261203
 """Which members are looked up and which change: fixed, so that runs compare."""
 TENTH = 10
 """The large delta changes one member in this many."""
+SMALLEST = 100
+"""Members at the smallest size: a tenth of them, a tenth of those deleted, is some."""
 
 
 def run_scale(root: Path, options: ScaleOptions, say: Say) -> ScaleFigures:
     """Measure every size in ``root`` (new or empty), smallest first."""
     sizes = sorted(options.sizes)
-    if not sizes or sizes[0] < TENTH * 10 or options.lookups < 1 or options.changes < 1:
-        raise InvalidInputError(msg("bench.counts"))
-    if options.changes > sizes[0] // 2 or options.lookups > sizes[0]:
-        raise InvalidInputError(msg("bench.counts"))
+    if (
+        not sizes
+        or sizes[0] < SMALLEST
+        or not 1 <= options.changes <= sizes[0] // 2
+        or not 1 <= options.lookups <= sizes[0]
+    ):
+        raise InvalidInputError(msg("bench.scale_counts", smallest=SMALLEST))
     if root.exists() and any(root.iterdir()):
         raise InvalidInputError(msg("bench.not_empty", path=root))
     root.mkdir(parents=True, exist_ok=True)
