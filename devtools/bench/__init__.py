@@ -18,26 +18,33 @@ Layout of the benchmark directory (see :class:`BenchLayout`)::
 
 The UI's two targets come last, on the cache just synced (:func:`ui_figures`).
 The publisher has a run of its own (``--publish-only``, :mod:`devtools.bench.publishing`):
-snapshots and deltas from PostgreSQL and from a file.
+snapshots and deltas from PostgreSQL and from a file. So has the scale run (``--scale``,
+:mod:`devtools.bench.scale`): 1 M to 8 M members on feeds built fast, a table, a plot and
+the 61 M projection.
 
 This package is what ``kiosk bench`` imports (import-linter lets the command
 import ``devtools.bench`` alone), so the names it uses are the package's own.
 """
 
-from devtools.bench.options import BenchLayout, BenchOptions
+from devtools.bench.options import SCALE_SIZES, BenchLayout, BenchOptions, ScaleOptions
 from devtools.bench.publishing import PublishLayout, run_publish_bench
 from devtools.bench.run import run_bench
-from devtools.bench.tables import publish_report, report, ui_report
+from devtools.bench.scale import run_scale
+from devtools.bench.tables import publish_report, report, scale_report, ui_report
 from devtools.bench.ui import ui_figures
 
 __all__ = [
+    "SCALE_SIZES",
     "BenchLayout",
     "BenchOptions",
     "PublishLayout",
+    "ScaleOptions",
     "publish_report",
     "report",
     "run_bench",
     "run_publish_bench",
+    "run_scale",
+    "scale_report",
     "ui_figures",
     "ui_report",
 ]

@@ -177,3 +177,104 @@ class PublishFigures:
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self) | {"cores_ratio": self.cores_ratio, "delta_share": self.delta_share}
+
+
+@dataclass(frozen=True)
+class ScaleRow:
+    """One size of ``kiosk bench --scale``: the kiosk and plain SQLite on the same bundles."""
+
+    members: int
+    build_seconds: float
+    """Building and publishing the snapshot (:mod:`devtools.bench.fastfeed`): information."""
+    snapshot_bytes: int
+    full: Child
+    """``kiosk sync`` of the snapshot, in a child: wall time and its own peak RSS."""
+    startup_seconds: float
+    """A ``kiosk sync`` with nothing new to fetch, just after the full one: its start-up,
+    the TUF refresh and the cache's opening, part of ``full`` but not of its growth."""
+    plain_full_seconds: float
+    changes: int
+    incremental: Child
+    """The delta of ``changes`` changes, as the running kiosk's background sync takes it."""
+    plain_incremental_seconds: float
+    tenth_changes: int
+    tenth: Child
+    """A delta changing a tenth of the members, taken the same way."""
+    plain_tenth_seconds: float
+    members_after: int
+    """Members in the cache after both deltas; plain SQLite's count must be the same."""
+    plain_members_after: int
+    lookups: int
+    warm: Latency
+    plain_warm: Latency
+    cold: Latency
+    plain_cold: Latency
+    size_bytes: int
+    """The cache's file and WAL after the full sync."""
+    plain_size_bytes: int
+
+    @property
+    def full_ratio(self) -> float:
+        return self.full.seconds / self.plain_full_seconds
+
+    @property
+    def us_per_member(self) -> float:
+        return self.full.seconds / self.members * 1e6
+
+    @property
+    def plain_us_per_member(self) -> float:
+        return self.plain_full_seconds / self.members * 1e6
+
+    @property
+    def bytes_per_member(self) -> float:
+        return self.size_bytes / self.members
+
+    @property
+    def plain_bytes_per_member(self) -> float:
+        return self.plain_size_bytes / self.members
+
+
+@dataclass(frozen=True)
+class Fit:
+    """A power law ``y = offset + a * members ** b``, least squares in log-log, and its
+    projection; ``offset`` is a fixed cost taken out before fitting (a process's start-up)."""
+
+    what: str
+    a: float
+    b: float
+    points: int
+    """Sizes it was fitted to."""
+    members: int
+    """The size it projects to."""
+    offset: float = 0.0
+
+    @property
+    def projected(self) -> float:
+        return self.offset + self.a * math.pow(self.members, self.b)
+
+
+@dataclass(frozen=True)
+class ScaleFigures:
+    directory: str
+    rows: list[ScaleRow]
+    fits: list[Fit]
+    """Empty with fewer than two sizes: a line needs two points."""
+    plot: str
+    """The SVG of time per member against members."""
+    build_rate: float
+    """Members per second the fast builder built and published, over every size."""
+
+    def as_dict(self) -> dict[str, object]:
+        data = asdict(self)
+        for row, figures in zip(self.rows, data["rows"], strict=True):
+            figures |= {
+                "full_ratio": row.full_ratio,
+                "us_per_member": row.us_per_member,
+                "us_per_member_to_smallest": row.us_per_member / self.rows[0].us_per_member,
+                "plain_us_per_member": row.plain_us_per_member,
+                "bytes_per_member": row.bytes_per_member,
+                "plain_bytes_per_member": row.plain_bytes_per_member,
+            }
+        for fit, figures in zip(self.fits, data["fits"], strict=True):
+            figures["projected"] = fit.projected
+        return data

@@ -37,3 +37,23 @@ class BenchOptions:
     now: datetime
     ui_runs: int
     """Members taken from answer to status screen, and bare screen switches beside them."""
+
+
+SCALE_SIZES = (1_000_000, 2_000_000, 4_000_000, 8_000_000)
+"""The sizes ``kiosk bench --scale`` measures unless told others."""
+
+
+@dataclass(frozen=True)
+class ScaleOptions:
+    """``kiosk bench --scale``: each size is a tree of its own under the bench directory."""
+
+    sizes: tuple[int, ...]
+    changes: int
+    """The incremental delta's changes, at every size (the tenth's are a tenth of the size)."""
+    lookups: int
+    """Sampled members looked up warm, then cold, in each store."""
+    now: datetime
+    plot: Path | None
+    """Where the SVG goes; None for ``scale.svg`` in the bench directory."""
+    keep: bool
+    """Keep each size's feed, cache and baseline; without it each goes once measured."""

@@ -6,11 +6,16 @@ compare line by line; ``--json`` prints the figures themselves instead.
 
 from collections.abc import Callable
 
+from devtools.bench.cold import BATCH as COLD_BATCH
+from devtools.bench.fastfeed import POOL
 from devtools.bench.figures import (
     BenchFigures,
     Column,
+    Fit,
     Latency,
     PublishFigures,
+    ScaleFigures,
+    ScaleRow,
     Spread,
     UiFigures,
 )
@@ -216,6 +221,115 @@ def publish_table(figures: PublishFigures) -> list[Row]:
             "info",
         ),
     ]
+
+
+def scale_report(figures: ScaleFigures) -> str:
+    """One row per size, then how the figures were taken, the 61 M projection and the plot."""
+    return "\n".join([format_table(scale_table(figures)), "", *scale_notes(figures)])
+
+
+def scale_table(figures: ScaleFigures) -> list[Row]:
+    """Each kiosk figure beside plain SQLite's (``kiosk / plain``), same bundles, same run."""
+    rows = figures.rows
+    first = rows[0]
+
+    def pair(kiosk: float, plain: float, digits: int = 2) -> str:
+        return f"{kiosk:,.{digits}f} / {plain:,.{digits}f}"
+
+    def size(row: ScaleRow) -> list[str]:
+        warm, plain_warm = row.warm, row.plain_warm
+        cold, plain_cold = row.cold, row.plain_cold
+        return [
+            f"{row.members:,}",
+            f"{row.full.seconds:,.2f}",
+            f"{row.plain_full_seconds:,.2f}",
+            f"{row.full_ratio:.2f}x",
+            f"{row.us_per_member:,.1f} ({row.us_per_member / first.us_per_member:.2f}x)",
+            pair(row.incremental.seconds, row.plain_incremental_seconds, 3),
+            pair(row.tenth.seconds, row.plain_tenth_seconds),
+            pair(warm.p50, plain_warm.p50, 1),
+            pair(warm.p99, plain_warm.p99, 1),
+            pair(warm.max, plain_warm.max, 0),
+            pair(cold.p50, plain_cold.p50, 0),
+            pair(cold.p99, plain_cold.p99, 0),
+            pair(row.size_bytes / 2**20, row.plain_size_bytes / 2**20, 1),
+            pair(row.bytes_per_member, row.plain_bytes_per_member, 0),
+            f"{row.full.peak_rss / 1e6:,.1f} / {row.tenth.peak_rss / 1e6:,.1f}",
+        ]
+
+    heading = (
+        "members",
+        "full sync s",
+        "plain s",
+        "ratio",
+        "µs/member (x smallest)",
+        f"incremental {first.changes:,} s / plain",
+        "10 % delta s / plain",
+        "warm p50 µs / plain",
+        "warm p99 / plain",
+        "warm max / plain",
+        "cold p50 µs / plain",
+        "cold p99 / plain",
+        "size MiB / plain",
+        "bytes/member / plain",
+        "peak RSS MB full / 10 %",
+    )
+    return [heading, *(tuple(size(row)) for row in rows)]
+
+
+def scale_notes(figures: ScaleFigures) -> list[str]:
+    first = figures.rows[0]
+    lines = [
+        f"Feed: built at {figures.build_rate:,.0f} members/s (real bundles and TUF metadata; "
+        f"{POOL} persons' signed cards reused, each member its own NIK).",
+        "Full sync: `kiosk sync` in a child, over HTTP from 127.0.0.1, start-up included; "
+        "plain SQLite: the same bundle's rows in one transaction and checkpoint, with the "
+        "cache's pragmas (WAL, synchronous=FULL). Peak RSS is the sync process's own. "
+        "A `kiosk sync` with nothing new (start-up, TUF refresh) took "
+        + ", ".join(f"{row.startup_seconds:.2f} s" for row in figures.rows)
+        + ": the fixed part of the full sync.",
+        f"Incremental: {first.changes:,} changes (a tenth deletes), and a delta changing a tenth "
+        "of the members; the kiosk's as its running App's background sync takes them, plain "
+        "SQLite's as the same upserts and deletes in one transaction.",
+        f"Lookups: {first.lookups:,} sampled members per store. Warm: the store read into the "
+        "page cache first, kiosk = find + open + evaluate, plain = one primary-key SELECT. "
+        f"Cold: in a child; before each batch of {COLD_BATCH} the store is closed, its file "
+        "and WAL dropped from the page cache (posix_fadvise POSIX_FADV_DONTNEED, which drops "
+        "clean, unmapped pages only; the bench syncs first) and opened again.",
+        "Size on disk: the database file and its WAL after the full sync.",
+        "Found (warm, cold): "
+        + ", ".join(
+            f"{row.members:,}: {row.warm.found:,}/{row.cold.found:,} of {row.lookups:,}"
+            for row in figures.rows
+        )
+        + "; members after both deltas (kiosk, plain): "
+        + ", ".join(f"{row.members_after:,}/{row.plain_members_after:,}" for row in figures.rows),
+    ]
+    if figures.fits:
+        lines.append("")
+        lines.extend(projection_lines(figures.fits))
+    else:
+        lines.append("No projection: it needs two sizes or more.")
+    lines.append(f"Plot: {figures.plot}")
+    return lines
+
+
+def projection_lines(fits: list[Fit]) -> list[str]:
+    fit = fits[0]
+    lines = [
+        f"Projection to {fit.members:,} members: y = a * members^b, least squares of log y "
+        f"against log members over {fit.points} sizes (b = 1 is linear growth):"
+    ]
+    for each in fits:
+        what, unit = each.what.rsplit(", ", 1)
+        value = (
+            f"{each.projected / 2**30:,.1f} GiB"
+            if unit == "bytes"
+            else f"{each.projected:,.1f} s ({each.projected / 60:,.1f} min)"
+        )
+        offset = f", fitted after taking out {each.offset:.2f} s fixed" if each.offset else ""
+        lines.append(f"  {what}: {value} (b = {each.b:.3f}{offset})")
+    return lines
 
 
 def _met(target: str, met: bool) -> str:

@@ -7,8 +7,12 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from time import perf_counter
+from typing import TYPE_CHECKING
 
 from kiosk.cli import Invocation, Subparsers, add_command, print_json
+
+if TYPE_CHECKING:
+    from devtools.bench import ScaleOptions
 
 UI_RUNS = 30
 
@@ -32,7 +36,10 @@ def register(subparsers: Subparsers) -> None:
         help="a new or empty directory, kept afterwards (default: a temporary one)",
     )
     bench.add_argument(
-        "--keep", action="store_true", help="keep the temporary directory to look at afterwards"
+        "--keep",
+        action="store_true",
+        help="keep the temporary directory to look at afterwards (with --scale: each size's "
+        "feed, cache and baseline too, removed once measured otherwise)",
     )
     bench.add_argument(
         "--ui-runs",
@@ -52,7 +59,37 @@ def register(subparsers: Subparsers) -> None:
         help="only the publisher: snapshot and delta from PostgreSQL (1 process, all cores) "
         "and from a file",
     )
+    bench.add_argument(
+        "--scale",
+        action="store_true",
+        help="the scale run: full and incremental sync, warm and cold lookups, size and memory "
+        "at each of --sizes, beside plain SQLite, as a table, a plot and a 61 M projection",
+    )
+    bench.add_argument(
+        "--sizes",
+        type=_sizes,
+        metavar="N,N,...",
+        help="members at each size of --scale (default: 1 M, 2 M, 4 M and 8 M)",
+    )
+    bench.add_argument(
+        "--plot",
+        type=Path,
+        metavar="FILE",
+        help="where --scale writes its SVG (default: scale.svg in the bench directory)",
+    )
     bench.set_defaults(usage_error=bench.error)
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    try:
+        sizes = tuple(int(part.replace("_", "")) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"member counts separated by commas, not {text!r}"
+        ) from None
+    if not sizes or min(sizes) < 1 or len(set(sizes)) != len(sizes):
+        raise argparse.ArgumentTypeError(f"distinct positive member counts, not {text!r}")
+    return sizes
 
 
 def _at_least_one(text: str) -> int:
@@ -72,11 +109,15 @@ def _bench(run: Invocation) -> int:
         report,
         run_bench,
         run_publish_bench,
+        run_scale,
+        scale_report,
     )
 
     args = run.args
-    if args.ui_only and args.publish_only:
-        args.usage_error("--ui-only and --publish-only are two different runs: give one")
+    if sum((args.ui_only, args.publish_only, args.scale)) > 1:
+        args.usage_error("--ui-only, --publish-only and --scale are different runs: give one")
+    if (args.sizes is not None or args.plot is not None) and not args.scale:
+        args.usage_error("--sizes and --plot are for --scale")
     if args.ui_only:
         return _ui_only(run)
     temporary = args.dir is None
@@ -85,14 +126,18 @@ def _bench(run: Invocation) -> int:
         args.members, args.changes, args.lookups, run.clock(), ui_runs=args.ui_runs
     )
     try:
-        if args.publish_only:
+        if args.scale:
+            scaled = run_scale(root, _scale_options(run), _progress())
+            figures, table = scaled.as_dict(), scale_report(scaled)
+        elif args.publish_only:
             published = run_publish_bench(PublishLayout(root), options, _progress())
             figures, table = published.as_dict(), publish_report(published)
         else:
             measured = run_bench(BenchLayout(root), options, _progress())
             figures, table = measured.as_dict(), report(measured)
     finally:
-        if temporary and not args.keep:
+        # A scale run's directory holds its plot once each size is measured and removed.
+        if temporary and not args.keep and not args.scale:
             shutil.rmtree(root, ignore_errors=True)
         elif temporary:
             print(f"bench: files kept in {root}", file=sys.stderr)
@@ -101,6 +146,20 @@ def _bench(run: Invocation) -> int:
     else:
         print(table)
     return 0
+
+
+def _scale_options(run: Invocation) -> "ScaleOptions":
+    from devtools.bench import SCALE_SIZES, ScaleOptions
+
+    args = run.args
+    return ScaleOptions(
+        sizes=args.sizes or SCALE_SIZES,
+        changes=args.changes,
+        lookups=args.lookups,
+        now=run.clock(),
+        plot=args.plot,
+        keep=args.keep,
+    )
 
 
 def _ui_only(run: Invocation) -> int:
