@@ -1,0 +1,50 @@
+"""The kiosk as the system tests look at it in the VM: its unit, its console, its commands."""
+
+import time
+
+from tests.system.vm import Vm
+
+UNIT = "kiosk.service"
+KIOSK = "/opt/kiosk/venv/bin/kiosk"
+CONFIG = "/etc/kiosk/kiosk.toml"
+CREDENTIALS = "CREDENTIALS_DIRECTORY=/etc/kiosk/credentials"
+"""How the README has staff run a command that needs the keys outside the service."""
+
+WELCOME = "Cek status kepesertaan"
+"""The first words of the welcome screen (Bahasa Indonesia, the default language)."""
+
+SERVING_TIMEOUT = 300
+"""Boot, start under emulation, and the first background sync about a minute after start."""
+
+SHOWN = ("Type", "ActiveState", "SubState", "StatusText", "MainPID", "NRestarts", "Result")
+
+
+def log(text: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {text}", flush=True)
+
+
+def state(vm: Vm) -> dict[str, str]:
+    return vm.unit(UNIT, *SHOWN)
+
+
+def screen(vm: Vm) -> str:
+    return "\n".join(vm.console(1))
+
+
+def wait_serving(vm: Vm, timeout: float = SERVING_TIMEOUT) -> dict[str, str]:
+    """The unit active and saying it serves, and the welcome screen on tty1."""
+
+    def serving() -> dict[str, str] | None:
+        now = state(vm)
+        ready = now["ActiveState"] == "active" and now["StatusText"].startswith("serving")
+        return now if ready and WELCOME in screen(vm) else None
+
+    return vm.wait_for("the kiosk serving on tty1", serving, timeout, every=2)
+
+
+def boot_id(vm: Vm) -> str | None:
+    """This boot's id, or None while the VM is between boots."""
+    reply = vm.ask({"read": "/proc/sys/kernel/random/boot_id"}, 5)
+    if reply is None or "data" not in reply:
+        return None
+    return str(reply["data"])
