@@ -43,6 +43,12 @@ def answer(request: dict[str, object]) -> dict[str, object]:
     }
 
 
+def send(fd: int, data: bytes) -> None:
+    """All of ``data``: a port takes what fits in its buffer at a time."""
+    while data:
+        data = data[os.write(fd, data) :]
+
+
 def serve() -> None:
     """Until the VM stops; a port the host has not opened yet is waited for, not an error."""
     while not os.path.exists(PORT):
@@ -59,7 +65,7 @@ def serve() -> None:
                 line, pending = pending.split(b"\n", 1)
                 request = json.loads(line)
                 reply = {"id": request["id"], **answer(request)}
-                port.write(json.dumps(reply).encode() + b"\n")
+                send(port.fileno(), json.dumps(reply).encode() + b"\n")
 
 
 if __name__ == "__main__":

@@ -11,11 +11,13 @@ import shutil
 import subprocess
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from tests.system.image import FEED_LABEL, PROVISIONED, Image, cached_image, kiosk_command
+from tests.system.kiosk import CHANGED_EMPLOYER, CHANGED_NIK
 from tests.system.vm import Vm, VmError, require_tools
 
 ARTIFACTS = Path(os.environ.get("VMTEST_ARTIFACTS", "build/system-test")).resolve()
@@ -53,35 +55,61 @@ def image() -> Image:
     return built
 
 
+@dataclass(frozen=True)
+class Feeds:
+    """The disks that bring feeds to a VM with no network device."""
+
+    stick: Path
+    """A USB stick (label KIOSKFEED) with today's feed: the README's mount unit mounts it."""
+    central: Path
+    """The same central store one publish later (label CENTRAL), for ``kiosk central serve``."""
+
+
+def disk(source: Path, label: str, image: Path) -> Path:
+    """An ext4 file system of ``source``'s files, everyone may read them."""
+    subprocess.run(["chmod", "-R", "a+rX", str(source)], check=True)
+    subprocess.run(
+        ["mke2fs", "-q", "-t", "ext4", "-L", label, "-d", str(source), str(image), "64M"],
+        check=True,
+    )
+    return image
+
+
+def kiosk(*argv: str) -> None:
+    subprocess.run([str(kiosk_command()), *argv], check=True, capture_output=True)
+
+
 @pytest.fixture(scope="session")
-def feed_disk(image: Image, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A USB stick with today's feed: the image's demo store, re-signed as its cron would."""
-    work = tmp_path_factory.mktemp("feed")
+def feeds(image: Image, tmp_path_factory: pytest.TempPathFactory) -> Feeds:
+    """The image's demo store re-signed as its cron would, then published again with a change."""
+    work = tmp_path_factory.mktemp("feeds")
     demo = work / "demo"
     shutil.copytree(image.demo, demo)
-    subprocess.run(
-        [str(kiosk_command()), "demo", "--no-ui", "--dir", str(demo)],
-        check=True,
-        capture_output=True,
-    )
+    kiosk("demo", "--no-ui", "--dir", str(demo))
     stick = work / "stick"
     shutil.copytree(demo / "feed" / "repository", stick / "repository")
-    subprocess.run(["chmod", "-R", "a+rX", str(stick)], check=True)
-    disk = work / "stick.img"
-    subprocess.run(
-        ["mke2fs", "-q", "-t", "ext4", "-L", FEED_LABEL, "-d", str(stick), str(disk), "64M"],
-        check=True,
+    members = demo / "members.csv"
+    rows = members.read_text().splitlines(keepends=True)
+    (index,) = [i for i, row in enumerate(rows) if row.startswith(f"{CHANGED_NIK},")]
+    rows[index] = rows[index].replace(f",{CHANGED_EMPLOYER[0]},", f",{CHANGED_EMPLOYER[1]},")
+    members.write_text("".join(rows))
+    kiosk("central", "publish", "--dir", str(demo / "feed"), "--members", str(members))
+    central = work / "central"
+    shutil.copytree(demo / "feed" / "repository", central / "repository")
+    return Feeds(
+        disk(stick, FEED_LABEL, work / "stick.img"), disk(central, "CENTRAL", work / "central.img")
     )
-    return disk
 
 
 @pytest.fixture(scope="session")
-def kiosk_vm(image: Image, feed_disk: Path) -> Iterator[Vm]:
+def kiosk_vm(image: Image, feeds: Feeds) -> Iterator[Vm]:
     """The kiosk VM, booted, its agent answering; powered off after the session."""
     run_dir = ARTIFACTS / "kiosk"
     shutil.rmtree(run_dir, ignore_errors=True)
-    stick = ["-drive", f"file={feed_disk},if=virtio,format=raw,readonly=on"]
-    vm = Vm.overlay(image, run_dir, stick)
+    drives: list[str] = []
+    for path in (feeds.stick, feeds.central):
+        drives += ["-drive", f"file={path},if=virtio,format=raw,readonly=on"]
+    vm = Vm.overlay(image, run_dir, drives)
     started = time.monotonic()
     vm.start()
     try:

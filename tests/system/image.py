@@ -85,8 +85,15 @@ ExecStartPost=/bin/systemctl poweroff --no-block
 WantedBy=multi-user.target
 """,
 }
-MASKED = ("apt-daily.timer", "apt-daily-upgrade.timer", "man-db.timer", "e2scrub_all.timer")
-"""Timers that would spend the emulated CPU on nothing the tests look at."""
+MASKED = (
+    "apt-daily.timer",
+    "apt-daily-upgrade.timer",
+    "man-db.timer",
+    "e2scrub_all.timer",
+    "serial-getty@ttyS0.service",
+)
+"""Timers that would spend the emulated CPU on nothing the tests look at, and the login
+prompt systemd would put on the serial console, which carries the first boot's output."""
 
 Log = Callable[[str], None]
 

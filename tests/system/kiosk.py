@@ -16,6 +16,10 @@ WELCOME = "Cek status kepesertaan"
 SERVING_TIMEOUT = 300
 """Boot, start under emulation, and the first background sync about a minute after start."""
 
+CHANGED_NIK = "1311075010020746"
+CHANGED_EMPLOYER = ("PT Graha Nusantara Konstruksi", "PT Kiosk Uji Sistem")
+"""The one change the central store publishes after the stick's feed: a sample member's employer."""
+
 SHOWN = ("Type", "ActiveState", "SubState", "StatusText", "MainPID", "NRestarts", "Result")
 
 
