@@ -12,17 +12,29 @@ import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from tests.system.image import FEED_LABEL, PROVISIONED, Image, cached_image, kiosk_command
+from devtools.demo import DEMO_SEED, read_members, write_members
+from devtools.synthetic import synthetic_rows
+from tests.system.image import (
+    DEMO_MEMBERS,
+    FEED_LABEL,
+    PROVISIONED,
+    Image,
+    cached_image,
+    kiosk_command,
+)
 from tests.system.kiosk import CHANGED_EMPLOYER, CHANGED_NIK
 from tests.system.vm import Vm, VmError, require_tools
 
 ARTIFACTS = Path(os.environ.get("VMTEST_ARTIFACTS", "build/system-test")).resolve()
 """Serial logs and screen pictures of the last run, kept for a person to look at."""
 
+BIG_DELTA = 20_000
+"""Members the big feed adds: a sync long enough under emulation to cut the power in."""
 PROVISION_TIMEOUT = 900
 BOOT_TIMEOUT = 300
 
@@ -46,6 +58,14 @@ def provision(image: Image, serial_log: Path) -> None:
         raise VmError(f"the README's operator steps failed in the VM:\n{tail}")
 
 
+ORDER = ("test_boot", "test_console", "test_feeds", "test_sandbox", "test_systemd", "test_power")
+"""The modules share one VM: the crash loop and the power cut come last, after the gentler."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: ORDER.index(item.path.stem) if item.path.stem in ORDER else 0)
+
+
 @pytest.fixture(scope="session")
 def image() -> Image:
     require_tools()
@@ -63,13 +83,15 @@ class Feeds:
     """A USB stick (label KIOSKFEED) with today's feed: the README's mount unit mounts it."""
     central: Path
     """The same central store one publish later (label CENTRAL), for ``kiosk central serve``."""
+    big: Path
+    """Two publishes later (label BIGFEED): :data:`BIG_DELTA` more members, a long sync."""
 
 
-def disk(source: Path, label: str, image: Path) -> Path:
+def disk(source: Path, label: str, image: Path, size: str = "64M") -> Path:
     """An ext4 file system of ``source``'s files, everyone may read them."""
     subprocess.run(["chmod", "-R", "a+rX", str(source)], check=True)
     subprocess.run(
-        ["mke2fs", "-q", "-t", "ext4", "-L", label, "-d", str(source), str(image), "64M"],
+        ["mke2fs", "-q", "-t", "ext4", "-L", label, "-d", str(source), str(image), size],
         check=True,
     )
     return image
@@ -81,7 +103,7 @@ def kiosk(*argv: str) -> None:
 
 @pytest.fixture(scope="session")
 def feeds(image: Image, tmp_path_factory: pytest.TempPathFactory) -> Feeds:
-    """The image's demo store re-signed as its cron would, then published again with a change."""
+    """The image's demo store re-signed as its cron would, then published twice more."""
     work = tmp_path_factory.mktemp("feeds")
     demo = work / "demo"
     shutil.copytree(image.demo, demo)
@@ -96,8 +118,18 @@ def feeds(image: Image, tmp_path_factory: pytest.TempPathFactory) -> Feeds:
     kiosk("central", "publish", "--dir", str(demo / "feed"), "--members", str(members))
     central = work / "central"
     shutil.copytree(demo / "feed" / "repository", central / "repository")
+    known = {row["nik"] for row in read_members(members)}
+    rows_now = synthetic_rows(DEMO_MEMBERS + BIG_DELTA, seed=DEMO_SEED, today=date.today())
+    write_members(
+        members, [*read_members(members), *(r for r in rows_now if r["nik"] not in known)]
+    )
+    kiosk("central", "publish", "--dir", str(demo / "feed"), "--members", str(members))
+    big = work / "big"
+    shutil.copytree(demo / "feed" / "repository", big / "repository")
     return Feeds(
-        disk(stick, FEED_LABEL, work / "stick.img"), disk(central, "CENTRAL", work / "central.img")
+        disk(stick, FEED_LABEL, work / "stick.img"),
+        disk(central, "CENTRAL", work / "central.img"),
+        disk(big, "BIGFEED", work / "big.img", "512M"),
     )
 
 
@@ -107,7 +139,7 @@ def kiosk_vm(image: Image, feeds: Feeds) -> Iterator[Vm]:
     run_dir = ARTIFACTS / "kiosk"
     shutil.rmtree(run_dir, ignore_errors=True)
     drives: list[str] = []
-    for path in (feeds.stick, feeds.central):
+    for path in (feeds.stick, feeds.central, feeds.big):
         drives += ["-drive", f"file={path},if=virtio,format=raw,readonly=on"]
     vm = Vm.overlay(image, run_dir, drives)
     started = time.monotonic()

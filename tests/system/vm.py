@@ -186,12 +186,13 @@ class Vm:
     def start(self) -> None:
         for name in ("qmp.sock", "agent.sock"):
             (self.run_dir / name).unlink(missing_ok=True)
-        self.process = subprocess.Popen(
-            qemu_argv(self.image, self.disk, self.run_dir, self.extra),
-            stdin=subprocess.DEVNULL,
-            stdout=(self.run_dir / "qemu.out").open("ab"),
-            stderr=subprocess.STDOUT,
-        )
+        with (self.run_dir / "qemu.out").open("ab") as output:
+            self.process = subprocess.Popen(
+                qemu_argv(self.image, self.disk, self.run_dir, self.extra),
+                stdin=subprocess.DEVNULL,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
         self.qmp = connect(self.run_dir / "qmp.sock", self.process)
         self.qmp.receive(time.monotonic() + 10)
         self.monitor("qmp_capabilities")

@@ -1,0 +1,81 @@
+"""6. A power cut in the middle of a large sync: the VM is killed while the kiosk applies a
+big feed, booted again, serves from a consistent cache (all before or all after, never a
+mix) and then finishes the sync by itself."""
+
+import json
+import time
+
+from tests.system.conftest import BIG_DELTA
+from tests.system.kiosk import CONFIG, CREDENTIALS, KIOSK, UNIT, log, state, wait_serving
+from tests.system.test_feeds import SERVER, sequence
+from tests.system.vm import Vm
+
+BOOT_TIMEOUT = 300
+SYNC_TIMEOUT = 600
+"""The first background sync about a minute after start, then 20,000 members applied."""
+WAL = "/var/lib/kiosk/cache.db-wal"
+
+
+def cache(vm: Vm) -> tuple[int, int]:
+    """The cache's records and its feed sequence, as ``kiosk status`` reads them."""
+    found = json.loads(vm.sh(f"{CREDENTIALS} {KIOSK} status --json").check())
+    return int(found["records"]), int(found["cursor"]["sequence"])
+
+
+def serve_big_feed(vm: Vm) -> None:
+    vm.sh("mkdir -p /srv/big && mount -o ro LABEL=BIGFEED /srv/big").check()
+    vm.sh("systemctl stop central-feed.service || true").check()
+    vm.run(
+        "systemd-run",
+        "--unit=central-feed",
+        "--property=DynamicUser=yes",
+        KIOSK,
+        "central",
+        "serve",
+        "--dir",
+        "/srv/big",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "8080",
+    ).check()
+
+
+def test_a_power_cut_mid_sync_leaves_a_consistent_cache_and_the_sync_finishes(
+    kiosk_vm: Vm,
+) -> None:
+    before = cache(kiosk_vm)
+    wait_serving(kiosk_vm)
+    serve_big_feed(kiosk_vm)
+    kiosk_vm.sh(f"sed -i 's|^source = .*|source = \"{SERVER}\"|' {CONFIG}").check()
+    kiosk_vm.run("systemctl", "restart", UNIT, timeout=120).check()
+    # Mid-sync: the big bundle has arrived and its transaction is being written.
+    kiosk_vm.wait_for(
+        "the big sync writing the cache",
+        lambda: int(kiosk_vm.sh(f"stat -c %s {WAL} 2>/dev/null || echo 0").check()) > 1 << 20,
+        SYNC_TIMEOUT,
+    )
+    kiosk_vm.kill()
+    log(f"power cut while the cache's WAL grew past 1 MiB; before it: {before}")
+
+    kiosk_vm.start()
+    kiosk_vm.wait_agent(BOOT_TIMEOUT)
+    serve_big_feed(kiosk_vm)
+    kiosk_vm.wait_for(
+        "kiosk.service active after the power cut",
+        lambda: state(kiosk_vm)["ActiveState"] == "active",
+        BOOT_TIMEOUT,
+    )
+    after_cut = cache(kiosk_vm)
+    log(f"after the power cut the cache holds {after_cut}: {state(kiosk_vm)['StatusText']}")
+    started = time.monotonic()
+
+    def finished() -> str | None:
+        status = state(kiosk_vm)["StatusText"]
+        return status if "last background sync: ok" in status else None
+
+    status = kiosk_vm.wait_for("the big sync finished", finished, SYNC_TIMEOUT, every=5)
+    final = cache(kiosk_vm)
+    log(f"sync finished {time.monotonic() - started:.0f} s after boot: {final}; {status}")
+    assert final == (before[0] + BIG_DELTA, sequence(status))
+    assert after_cut in (before, final)
