@@ -32,7 +32,8 @@ def state(vm: Vm) -> dict[str, str]:
 
 
 def screen(vm: Vm) -> str:
-    return "\n".join(vm.console(1))
+    """tty1's text as one line, each run of blanks one space: a sentence may wrap anywhere."""
+    return " ".join(" ".join(vm.console(1)).split())
 
 
 def wait_serving(vm: Vm, timeout: float = SERVING_TIMEOUT) -> dict[str, str]:
