@@ -93,6 +93,7 @@ def disk(source: Path, label: str, image: Path, size: str = "64M") -> Path:
     subprocess.run(
         ["mke2fs", "-q", "-t", "ext4", "-L", label, "-d", str(source), str(image), size],
         check=True,
+        capture_output=True,
     )
     return image
 

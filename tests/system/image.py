@@ -50,7 +50,7 @@ SITE = Site(
     checkout="/root/checkout",
     feed="/root/feed",
     wheelhouse="/root/wheelhouse",
-    feed_source="file:///media/feed/repository",
+    feed_source="/media/feed/repository",
 )
 AGENT = "/usr/local/lib/vmtest/agent.py"
 PROVISIONED = "VMTEST-PROVISION-RC="

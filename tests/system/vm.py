@@ -339,13 +339,24 @@ class Vm:
         tail = ""
         if self.serial_log.exists():
             tail = "\n".join(self.serial_log.read_text(errors="replace").splitlines()[-40:])
+        journal = ""
+        if self.agent is not None:
+            try:
+                reply = self.ask({"argv": ["journalctl", "-b", "-n", "40", "--no-pager"]}, 15)
+            except (VmError, OSError):
+                reply = None
+            journal = (
+                ""
+                if reply is None
+                else f"\n--- the VM's journal, last lines ---\n{reply.get('out', '')}"
+            )
         picture = ""
         if self.qmp is not None:
             try:
                 picture = f"\nlast screen: {self.screendump('failure.png')}"
             except (VmError, OSError):
                 picture = "\nlast screen: none (QMP did not answer)"
-        return VmError(f"{message}\n--- serial console, last lines ---\n{tail}{picture}")
+        return VmError(f"{message}\n--- serial console, last lines ---\n{tail}{journal}{picture}")
 
 
 def require_tools() -> None:
