@@ -16,9 +16,18 @@ def uptime(vm: Vm, before: str = "") -> float:
     return float(vm.sh(f"{before}cat /proc/uptime").check().split()[0])
 
 
+SPAN = {"h": 3600.0, "min": 60.0, "s": 1.0, "ms": 1e-3, "us": 1e-6}
+"""The units in which ``systemctl show`` writes a time span (``1min 30s``)."""
+
+
 def seconds(vm: Vm, prop: str) -> float:
-    """A unit's ``*USec`` setting or ``*TimestampMonotonic``, in seconds."""
-    return int(vm.unit(UNIT, prop)[prop]) / 1e6
+    """A unit's ``*USec`` setting (a time span) or ``*TimestampMonotonic`` (µs), in seconds."""
+    value = vm.unit(UNIT, prop)[prop]
+    if value.isdigit():
+        return int(value) / 1e6
+    parts = re.findall(r"(\d+(?:\.\d+)?)(h|min|ms|us|s)", value)
+    assert parts, f"{prop}={value}"
+    return sum(float(number) * SPAN[unit] for number, unit in parts)
 
 
 def wait_new_kiosk(vm: Vm, old_pid: str, timeout: float) -> dict[str, str]:
