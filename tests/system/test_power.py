@@ -44,17 +44,21 @@ def serve_big_feed(vm: Vm) -> None:
 def test_a_power_cut_mid_sync_leaves_a_consistent_cache_and_the_sync_finishes(
     kiosk_vm: Vm,
 ) -> None:
-    before = cache(kiosk_vm)
     wait_serving(kiosk_vm)
+    before = cache(kiosk_vm)
     serve_big_feed(kiosk_vm)
     kiosk_vm.sh(f"sed -i 's|^source = .*|source = \"{SERVER}\"|' {CONFIG}").check()
     kiosk_vm.run("systemctl", "restart", UNIT, timeout=120).check()
     # Mid-sync: the big bundle has arrived and its transaction is being written.
-    kiosk_vm.wait_for(
-        "the big sync writing the cache",
-        lambda: int(kiosk_vm.sh(f"stat -c %s {WAL} 2>/dev/null || echo 0").check()) > 1 << 20,
-        SYNC_TIMEOUT,
-    )
+
+    def mid_sync() -> str | None:
+        wal = int(kiosk_vm.sh(f"stat -c %s {WAL} 2>/dev/null || echo 0").check())
+        if wal > 1 << 20:
+            return "writing"
+        return None if "sync: none yet" in state(kiosk_vm)["StatusText"] else "missed"
+
+    moment = kiosk_vm.wait_for("the big sync writing the cache", mid_sync, SYNC_TIMEOUT, every=0.5)
+    assert moment == "writing", state(kiosk_vm)
     kiosk_vm.kill()
     log(f"power cut while the cache's WAL grew past 1 MiB; before it: {before}")
 
