@@ -121,7 +121,8 @@ def test_a_kiosk_that_keeps_crashing_ends_failed_until_staff_repair_it(kiosk_vm:
     starts = journal.count("Starting kiosk.service")
     log(f"crash loop: {failed}; systemctl --failed: {listed.strip()}")
     log(f"starts in the last {interval:.0f} s: {starts} (StartLimitBurst={burst})")
+    # The limit counts every start in the interval, the earlier tests' restarts too.
     assert "Start request repeated too quickly" in journal
-    assert starts == burst
+    assert starts >= burst
     assert UNIT in listed
     wait_serving(kiosk_vm)
