@@ -20,6 +20,9 @@ CHANGED_NIK = "1311075010020746"
 CHANGED_EMPLOYER = ("PT Graha Nusantara Konstruksi", "PT Kiosk Uji Sistem")
 """The one change the central store publishes after the stick's feed: a sample member's employer."""
 
+SERVER = "http://127.0.0.1:8080/"
+"""Where ``kiosk central serve`` inside the VM serves a feed disk, on the VM's own loopback."""
+
 SHOWN = ("Type", "ActiveState", "SubState", "StatusText", "MainPID", "NRestarts", "Result")
 
 
@@ -53,3 +56,29 @@ def boot_id(vm: Vm) -> str | None:
     if reply is None or "data" not in reply:
         return None
     return str(reply["data"])
+
+
+def serve_feed_disk(vm: Vm, label: str, directory: str) -> None:
+    """``kiosk central serve`` of the feed disk ``label`` at :data:`SERVER`, as a transient unit."""
+    vm.sh(f"mkdir -p {directory} && mount -o ro LABEL={label} {directory}").check()
+    vm.sh("systemctl stop central-feed.service || true").check()
+    host, port = SERVER.removeprefix("http://").rstrip("/").split(":")
+    vm.run(
+        "systemd-run",
+        "--unit=central-feed",
+        "--property=DynamicUser=yes",
+        KIOSK,
+        "central",
+        "serve",
+        "--dir",
+        directory,
+        "--host",
+        host,
+        "--port",
+        port,
+    ).check()
+
+
+def use_source(vm: Vm, source: str) -> None:
+    """The kiosk's config pointed at ``source``, as staff would edit it."""
+    vm.sh(f"sed -i 's|^source = .*|source = \"{source}\"|' {CONFIG}").check()

@@ -10,14 +10,16 @@ from tests.system.kiosk import (
     CONFIG,
     CREDENTIALS,
     KIOSK,
+    SERVER,
     UNIT,
     log,
+    serve_feed_disk,
     state,
+    use_source,
     wait_serving,
 )
 from tests.system.vm import Vm
 
-SERVER = "http://127.0.0.1:8080/"
 SYNC_TIMEOUT = 300
 """A restart under emulation, then the first background sync about a minute after it."""
 
@@ -57,24 +59,9 @@ def test_the_stick_is_mounted_read_only_and_its_feed_synced(kiosk_vm: Vm) -> Non
 def test_a_feed_served_on_the_vms_loopback_is_synced_in_the_background(kiosk_vm: Vm) -> None:
     wait_serving(kiosk_vm)
     before = cursor(kiosk_vm)
-    kiosk_vm.sh("mkdir -p /srv/central && mount -o ro LABEL=CENTRAL /srv/central").check()
-    kiosk_vm.run(
-        "systemd-run",
-        "--unit=central-feed",
-        "--property=DynamicUser=yes",
-        KIOSK,
-        "central",
-        "serve",
-        "--dir",
-        "/srv/central",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "8080",
-    ).check()
-    kiosk_vm.sh(
-        f"cp -p {CONFIG} {CONFIG}.stick && sed -i 's|^source = .*|source = \"{SERVER}\"|' {CONFIG}"
-    ).check()
+    serve_feed_disk(kiosk_vm, "CENTRAL", "/srv/central")
+    kiosk_vm.sh(f"cp -p {CONFIG} {CONFIG}.stick").check()
+    use_source(kiosk_vm, SERVER)
     try:
         kiosk_vm.run("systemctl", "restart", UNIT, timeout=120).check()
 

@@ -6,8 +6,18 @@ import json
 import time
 
 from tests.system.conftest import BIG_DELTA
-from tests.system.kiosk import CONFIG, CREDENTIALS, KIOSK, UNIT, log, state, wait_serving
-from tests.system.test_feeds import SERVER, sequence
+from tests.system.kiosk import (
+    CREDENTIALS,
+    KIOSK,
+    SERVER,
+    UNIT,
+    log,
+    serve_feed_disk,
+    state,
+    use_source,
+    wait_serving,
+)
+from tests.system.test_feeds import sequence
 from tests.system.vm import Vm
 
 BOOT_TIMEOUT = 300
@@ -22,32 +32,13 @@ def cache(vm: Vm) -> tuple[int, int]:
     return int(found["records"]), int(found["cursor"]["sequence"])
 
 
-def serve_big_feed(vm: Vm) -> None:
-    vm.sh("mkdir -p /srv/big && mount -o ro LABEL=BIGFEED /srv/big").check()
-    vm.sh("systemctl stop central-feed.service || true").check()
-    vm.run(
-        "systemd-run",
-        "--unit=central-feed",
-        "--property=DynamicUser=yes",
-        KIOSK,
-        "central",
-        "serve",
-        "--dir",
-        "/srv/big",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "8080",
-    ).check()
-
-
 def test_a_power_cut_mid_sync_leaves_a_consistent_cache_and_the_sync_finishes(
     kiosk_vm: Vm,
 ) -> None:
     wait_serving(kiosk_vm)
     before = cache(kiosk_vm)
-    serve_big_feed(kiosk_vm)
-    kiosk_vm.sh(f"sed -i 's|^source = .*|source = \"{SERVER}\"|' {CONFIG}").check()
+    serve_feed_disk(kiosk_vm, "BIGFEED", "/srv/big")
+    use_source(kiosk_vm, SERVER)
     kiosk_vm.run("systemctl", "restart", UNIT, timeout=120).check()
     # Mid-sync: the big bundle has arrived and its transaction is being written.
 
@@ -64,7 +55,7 @@ def test_a_power_cut_mid_sync_leaves_a_consistent_cache_and_the_sync_finishes(
 
     kiosk_vm.start()
     kiosk_vm.wait_agent(BOOT_TIMEOUT)
-    serve_big_feed(kiosk_vm)
+    serve_feed_disk(kiosk_vm, "BIGFEED", "/srv/big")
     kiosk_vm.wait_for(
         "kiosk.service active after the power cut",
         lambda: state(kiosk_vm)["ActiveState"] == "active",
