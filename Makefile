@@ -11,7 +11,7 @@ SHIFT_CLOCK := build/shift_clock.so
 LOCK_OPTIONS := --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
 	--no-emit-find-links
 
-.PHONY: test test-later check demo lock clean verifier verifier-check
+.PHONY: test test-later system-test check demo lock clean verifier verifier-check
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -50,6 +50,10 @@ test: check
 test-later: $(STAMP) $(SHIFT_CLOCK)
 	LD_PRELOAD=$(abspath $(SHIFT_CLOCK)) KIOSK_CLOCK_SHIFT_SECONDS=$$(( $(LATER_DAYS) * 86400 )) \
 		$(BIN)/pytest
+
+## system-test: the kiosk installed by the README in a QEMU VM under real systemd (tests/system)
+system-test: $(STAMP)
+	$(BIN)/pytest -n 0 -p no:cacheprovider -s tests/system
 
 $(SHIFT_CLOCK): tests/clock/shift_clock.c
 	@mkdir -p $(@D)

@@ -2,6 +2,7 @@
 
 import os
 import stat
+import struct
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from kiosk.keys import (
     ENV_VAR,
     MasterKey,
     load_master_key,
+    read_credential,
     read_key_file,
     write_new_key,
 )
@@ -153,3 +155,22 @@ def test_key_material_never_shows_in_repr() -> None:
     key = MasterKey(bytes(range(32)), "test")
     assert key.secret.hex() not in repr(key)
     assert key.subkeys().record.hex() not in repr(key.subkeys())
+
+
+def test_a_credential_shared_through_an_acl_as_newer_systemd_does(tmp_path: Path) -> None:
+    key = tmp_path / CREDENTIAL_NAME
+    write_new_key(key)
+    key.chmod(0o400)
+    grant_read(key, uid=65534)
+    assert key.stat().st_mode & 0o777 == 0o440
+    assert read_credential({"CREDENTIALS_DIRECTORY": str(tmp_path)}, CREDENTIAL_NAME)
+
+
+def grant_read(path: Path, uid: int) -> None:
+    """``setfacl -m u:UID:r PATH`` without the acl package: the kernel's xattr format."""
+    unset = 0xFFFFFFFF
+    user_obj, user, group_obj, mask, other = 0x01, 0x02, 0x04, 0x10, 0x20
+    entries = [(user_obj, 4, unset), (user, 4, uid), (group_obj, 0, unset), (mask, 4, unset)]
+    entries.append((other, 0, unset))
+    data = struct.pack("<I", 2) + b"".join(struct.pack("<HHI", *entry) for entry in entries)
+    os.setxattr(path, "system.posix_acl_access", data)

@@ -10,10 +10,12 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from kiosk.clock import system_clock
-from kiosk.keys import write_new_key
+from kiosk.i18n import msg
+from kiosk.keys import CREDENTIAL_NAME, ENV_VAR, write_new_key
 from tests.kiosk_ui import CARD_KEY, build_kiosk
 
 LEAVE_ALT_SCREEN = b"\x1b[?1049l"
@@ -120,6 +122,29 @@ def test_kiosk_demo_builds_then_becomes_the_real_kiosk_with_its_banner(tmp_path:
         assert command[2:5] == [b"kiosk", b"run", b"--config"]
         terminate(process, controller)
         assert process.wait(timeout=10) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+        os.close(controller)
+
+
+def test_without_a_key_the_kiosk_says_it_is_out_of_service_and_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As under kiosk.service with its credential gone: no key file, no $CREDENTIALS_DIRECTORY."""
+    config = installed_kiosk(tmp_path)
+    config.write_text(config.read_text().replace('master_key_file = "master.key"\n', ""))
+    for name in ("CREDENTIALS_DIRECTORY", ENV_VAR):
+        monkeypatch.delenv(name, raising=False)
+    process, controller = start_kiosk(config)
+    try:
+        title = msg("ui.out_of_service.title").text("id").encode()
+        drawn = read_until(controller, CREDENTIAL_NAME.encode(), 20)
+        assert title in drawn, drawn[-500:]
+        assert CREDENTIAL_NAME.encode() in drawn
+        rest = terminate(process, controller)
+        assert process.wait(timeout=1) == 0
+        assert b"Traceback" not in drawn + rest
     finally:
         if process.poll() is None:
             process.kill()

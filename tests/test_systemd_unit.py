@@ -12,10 +12,31 @@ import pytest
 from kiosk.config import DEFAULT_PATH, load_config
 from kiosk.feed.trust import FLEET_CREDENTIAL
 from kiosk.keys import CREDENTIAL_NAME
-from tests.sandbox import UNIT, service_directives
 
+UNIT = Path(__file__).resolve().parents[1] / "kiosk.service"
 MAX_EXPOSURE = 1.5
 """The issue's bar for ``systemd-analyze security``: 0 is locked down, 10 is wide open."""
+
+
+def service_directives(unit: Path = UNIT) -> dict[str, list[str]]:
+    """``[Service]`` settings in order; an empty assignment resets a list, as in systemd."""
+    directives: dict[str, list[str]] = {}
+    section = ""
+    for raw in unit.read_text().splitlines():
+        line = raw.strip()
+        if not line or line[0] in "#;":
+            continue
+        if line.startswith("["):
+            section = line
+            continue
+        key, _, value = line.partition("=")
+        if section == "[Service]":
+            values = directives.setdefault(key.strip(), [])
+            if value.strip():
+                values.append(value.strip())
+            else:
+                values.clear()
+    return directives
 
 
 def systemd_analyze() -> str:

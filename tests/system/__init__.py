@@ -1,0 +1,1 @@
+"""System tests: the kiosk installed by the README in a QEMU VM, under real systemd."""

@@ -1,0 +1,84 @@
+"""The kiosk as the system tests look at it in the VM: its unit, its console, its commands."""
+
+import time
+
+from tests.system.vm import Vm
+
+UNIT = "kiosk.service"
+KIOSK = "/opt/kiosk/venv/bin/kiosk"
+CONFIG = "/etc/kiosk/kiosk.toml"
+CREDENTIALS = "CREDENTIALS_DIRECTORY=/etc/kiosk/credentials"
+"""How the README has staff run a command that needs the keys outside the service."""
+
+WELCOME = "Cek status kepesertaan"
+"""The first words of the welcome screen (Bahasa Indonesia, the default language)."""
+
+SERVING_TIMEOUT = 300
+"""Boot, start under emulation, and the first background sync about a minute after start."""
+
+CHANGED_NIK = "1311075010020746"
+CHANGED_EMPLOYER = ("PT Graha Nusantara Konstruksi", "PT Kiosk Uji Sistem")
+"""The one change the central store publishes after the stick's feed: a sample member's employer."""
+
+SERVER = "http://127.0.0.1:8080/"
+"""Where ``kiosk central serve`` inside the VM serves a feed disk, on the VM's own loopback."""
+
+SHOWN = ("Type", "ActiveState", "SubState", "StatusText", "MainPID", "NRestarts", "Result")
+
+
+def log(text: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {text}", flush=True)
+
+
+def state(vm: Vm) -> dict[str, str]:
+    return vm.unit(UNIT, *SHOWN)
+
+
+def screen(vm: Vm) -> str:
+    """tty1's text as one line, each run of blanks one space: a sentence may wrap anywhere."""
+    return " ".join(" ".join(vm.console(1)).split())
+
+
+def wait_serving(vm: Vm, timeout: float = SERVING_TIMEOUT) -> dict[str, str]:
+    """The unit active and saying it serves, and the welcome screen on tty1."""
+
+    def serving() -> dict[str, str] | None:
+        now = state(vm)
+        ready = now["ActiveState"] == "active" and now["StatusText"].startswith("serving")
+        return now if ready and WELCOME in screen(vm) else None
+
+    return vm.wait_for("the kiosk serving on tty1", serving, timeout, every=2)
+
+
+def boot_id(vm: Vm) -> str | None:
+    """This boot's id, or None while the VM is between boots."""
+    reply = vm.ask({"read": "/proc/sys/kernel/random/boot_id"}, 5)
+    if reply is None or "data" not in reply:
+        return None
+    return str(reply["data"])
+
+
+def serve_feed_disk(vm: Vm, label: str, directory: str) -> None:
+    """``kiosk central serve`` of the feed disk ``label`` at :data:`SERVER`, as a transient unit."""
+    vm.sh(f"mkdir -p {directory} && mount -o ro LABEL={label} {directory}").check()
+    vm.sh("systemctl stop central-feed.service || true").check()
+    host, port = SERVER.removeprefix("http://").rstrip("/").split(":")
+    vm.run(
+        "systemd-run",
+        "--unit=central-feed",
+        "--property=DynamicUser=yes",
+        KIOSK,
+        "central",
+        "serve",
+        "--dir",
+        directory,
+        "--host",
+        host,
+        "--port",
+        port,
+    ).check()
+
+
+def use_source(vm: Vm, source: str) -> None:
+    """The kiosk's config pointed at ``source``, as staff would edit it."""
+    vm.sh(f"sed -i 's|^source = .*|source = \"{source}\"|' {CONFIG}").check()
