@@ -436,3 +436,21 @@ def test_the_console_draws_bold_bright_and_backgrounds_dark() -> None:
     )
     reversed_bright = Style(color="#FFFFFF", bgcolor="#0000AA", reverse=True)
     assert console_colours(reversed_bright, default) == ((0x55, 0x55, 0xFF), (0xAA,) * 3)
+
+
+def test_titles_on_the_linux_console_meet_aa(kiosk: Kiosk) -> None:
+    """Bold is bright there: a title's bold green was 1.4:1 on the console's light grey."""
+    titles: list[Run] = []
+
+    def under_titles(app: KioskApp) -> list[Run]:
+        regions = [title.region for title in app.screen.query(".title, .title-small, .title-en")]
+        assert regions
+        drawn = low_contrast(app, AA, console=True)
+        return [run for run in drawn if any(r.contains(run.column, run.row) for r in regions)]
+
+    async def tour(visit: Tour) -> None:
+        assert isinstance(visit.app.screen, WelcomeScreen)
+        titles.extend(under_titles(visit.app))
+
+    drive(kiosk.app(console=True), LARGE, tour)
+    assert titles == []
