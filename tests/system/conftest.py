@@ -27,7 +27,7 @@ from tests.system.image import (
     cached_image,
     kiosk_command,
 )
-from tests.system.kiosk import CHANGED_EMPLOYER, CHANGED_NIK
+from tests.system.kiosk import BOOT_TIMEOUT, CHANGED_EMPLOYER, CHANGED_NIK, log
 from tests.system.vm import Vm, VmError, require_tools
 
 ARTIFACTS = Path(os.environ.get("VMTEST_ARTIFACTS", "build/system-test")).resolve()
@@ -36,11 +36,6 @@ ARTIFACTS = Path(os.environ.get("VMTEST_ARTIFACTS", "build/system-test")).resolv
 BIG_DELTA = 20_000
 """Members the big feed adds: a sync long enough under emulation to cut the power in."""
 PROVISION_TIMEOUT = 900
-BOOT_TIMEOUT = 300
-
-
-def log(text: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {text}", flush=True)
 
 
 def provision(image: Image, serial_log: Path) -> None:

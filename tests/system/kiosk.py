@@ -13,6 +13,8 @@ CREDENTIALS = "CREDENTIALS_DIRECTORY=/etc/kiosk/credentials"
 WELCOME = "Cek status kepesertaan"
 """The first words of the welcome screen (Bahasa Indonesia, the default language)."""
 
+BOOT_TIMEOUT = 300
+"""From power on (or a reboot) until the VM's agent answers, under emulation."""
 SERVING_TIMEOUT = 300
 """Boot, start under emulation, and the first background sync about a minute after start."""
 

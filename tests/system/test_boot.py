@@ -4,6 +4,7 @@ reboot brings it back by itself."""
 import time
 
 from tests.system.kiosk import (
+    BOOT_TIMEOUT,
     CREDENTIALS,
     KIOSK,
     WELCOME,
@@ -13,8 +14,6 @@ from tests.system.kiosk import (
     wait_serving,
 )
 from tests.system.vm import Vm
-
-REBOOT_TIMEOUT = 300
 
 
 def test_the_kiosk_takes_tty1_and_tells_systemd_it_serves(kiosk_vm: Vm) -> None:
@@ -50,7 +49,7 @@ def test_after_a_reboot_it_comes_back_by_itself(kiosk_vm: Vm) -> None:
         now = boot_id(kiosk_vm)
         return now if now not in (None, before) else None
 
-    kiosk_vm.wait_for("the VM back after its reboot", rebooted, REBOOT_TIMEOUT)
+    kiosk_vm.wait_for("the VM back after its reboot", rebooted, BOOT_TIMEOUT)
     seen = wait_serving(kiosk_vm)
     log(f"after the reboot ({time.monotonic() - started:.0f} s): {seen}")
     assert seen["NRestarts"] == "0"

@@ -7,6 +7,7 @@ import time
 
 from tests.system.conftest import BIG_DELTA
 from tests.system.kiosk import (
+    BOOT_TIMEOUT,
     CREDENTIALS,
     KIOSK,
     SERVER,
@@ -20,7 +21,6 @@ from tests.system.kiosk import (
 from tests.system.test_feeds import sequence
 from tests.system.vm import Vm
 
-BOOT_TIMEOUT = 300
 SYNC_TIMEOUT = 600
 """The first background sync about a minute after start, then 20,000 members applied."""
 WAL = "/var/lib/kiosk/cache.db-wal"
