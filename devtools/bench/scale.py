@@ -25,8 +25,8 @@ from pathlib import Path
 
 from central.repository import init_feed
 from devtools.bench.baselines import PLAIN, Baseline
-from devtools.bench.children import run_child, timed, warm
-from devtools.bench.fastfeed import FastFeed, choose_changes
+from devtools.bench.children import Child, run_child, timed, warm
+from devtools.bench.fastfeed import Changes, FastFeed, choose_changes
 from devtools.bench.feed import serving
 from devtools.bench.figures import Fit, Latency, ScaleFigures, ScaleRow
 from devtools.bench.lookups import baseline_lookups, kiosk_cache, kiosk_lookups
@@ -111,21 +111,21 @@ def measure_size(layout: BenchLayout, members: int, options: ScaleOptions, say: 
         cold_kiosk = cold(layout, ["--config", str(layout.config)], niks, today.isoformat())
         cold_plain = cold(layout, ["--plain", str(layout.plain)], niks, today.isoformat())
 
+        def delta_sync(changes: Changes, version: int) -> tuple[Child, float, int]:
+            """The delta published, then synced by the kiosk and by plain SQLite, each warm."""
+            bundle = feed.delta(changes, version)
+            warm(cache_path)
+            synced = background_sync(layout)
+            warm(layout.plain)
+            seconds, after = apply_delta(plain, bundle, fleet_key)
+            return synced, seconds, after
+
         changes = choose_changes(members, options.changes, SAMPLE_SEED + 1)
         say(f"{members:,} members: a delta of {changes.records:,} changes, then its sync")
-        delta = feed.delta(changes, 1)
-        warm(cache_path)
-        incremental = background_sync(layout)
-        warm(layout.plain)
-        plain_incremental, _ = apply_delta(plain, delta, fleet_key)
-
+        incremental, plain_incremental, _ = delta_sync(changes, 1)
         tenth = choose_changes(members, members // TENTH, SAMPLE_SEED + 2, changes.deleted)
         say(f"{members:,} members: a delta of {tenth.records:,} changes (a tenth), then its sync")
-        big = feed.delta(tenth, 2)
-        warm(cache_path)
-        tenth_sync = background_sync(layout)
-        warm(layout.plain)
-        plain_tenth, plain_after = apply_delta(plain, big, fleet_key)
+        tenth_sync, plain_tenth, plain_after = delta_sync(tenth, 2)
     return ScaleRow(
         members=members,
         build_seconds=build_seconds,
