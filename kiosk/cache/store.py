@@ -437,7 +437,7 @@ class Cache:
             if row is None:
                 return None
             count = self._db.execute("SELECT count(*) FROM members_next").fetchone()[0]
-        return str(row[0]).split()[0], int(count)
+        return row[0].split()[0], int(count)
 
     def rekey(self, master: MasterKey) -> int:
         """Re-seal every record under a new master key in one transaction; returns the count.
