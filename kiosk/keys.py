@@ -24,7 +24,7 @@ from kiosk.i18n import msg
 
 KEY_BYTES = 32
 CREDENTIAL_NAME = "master-key"
-"""The name under which systemd's ``LoadCredential=`` hands the key over."""
+"""The name under which systemd's ``LoadCredentialEncrypted=`` hands the key over."""
 ENV_VAR = "KIOSK_MASTER_KEY"
 _INFO_PREFIX = b"bpjstk-kiosk/v1/"
 
@@ -146,7 +146,7 @@ def read_key_file(
 
 
 def credential_path(environ: Mapping[str, str], name: str) -> Path | None:
-    """Where systemd put the credential ``name`` (``LoadCredential=``), if it did."""
+    """Where systemd put the credential ``name`` (``LoadCredentialEncrypted=``), if it did."""
     credentials = environ.get("CREDENTIALS_DIRECTORY")
     if not credentials:
         return None
@@ -155,7 +155,7 @@ def credential_path(environ: Mapping[str, str], name: str) -> Path | None:
 
 
 def read_credential(environ: Mapping[str, str], name: str) -> MasterKey | None:
-    """A key systemd handed over with ``LoadCredential=``, if it did."""
+    """A key systemd handed over (decrypted) with ``LoadCredentialEncrypted=``, if it did."""
     path = credential_path(environ, name)
     if path is None:
         return None

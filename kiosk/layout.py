@@ -12,6 +12,8 @@ CARD_SIDE_COLUMNS = 30
 """Columns the card screen's details and buttons need beside the QR."""
 TOP_BAR_LINES = 1
 """The top bar every member screen has above its content."""
+HALF_BLOCK = "▀"
+"""The one glyph a half-block QR needs: a cell's upper module in front, the lower behind."""
 
 
 def on_linux_console(term: str) -> bool:

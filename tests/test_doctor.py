@@ -27,12 +27,15 @@ import pytest
 from devtools.demo import build_demo
 from kiosk.cache import Cache
 from kiosk.cli import main
+from kiosk.config import load_config
 from kiosk.doctor.findings import Status
 from kiosk.doctor.runner import CHECKS as REPORTED
+from kiosk.doctor.screen import check_glyphs
 from kiosk.doctor.storage import DISK_RESERVE, check_disk
+from kiosk.doctor.terminal import Terminal
 from kiosk.i18n import LANGS, Lang
 from kiosk.keys import read_key_file, write_new_key
-from kiosk.layout import largest_qr, screen_for_qr
+from kiosk.layout import HALF_BLOCK, largest_qr, screen_for_qr
 from kiosk.qr import MAX_SCREEN_VERSION, symbol_size
 from tests.languages import foreign
 from tests.sites import Site, serving
@@ -164,9 +167,7 @@ def test_a_missing_key_is_named_and_what_needs_it_is_skipped(site: Site) -> None
 def test_no_key_at_all_points_to_the_credential_the_service_gets(site: Site) -> None:
     site.config.write_text(site.config.read_text().replace('master_key_file = "master.key"', ""))
     report = doctor(site)
-    report.assert_problem(
-        "key", "No master key found", "CREDENTIALS_DIRECTORY=/etc/kiosk/credentials"
-    )
+    report.assert_problem("key", "No master key found", "kiosk-admin doctor")
 
 
 def test_a_key_others_can_read_is_named_with_its_mode(site: Site) -> None:
@@ -218,7 +219,9 @@ def test_missing_trust_files_are_each_named(site: Site) -> None:
     trust = site.kiosk / "trust"
     report.assert_problem("trust", f"{trust / 'root.json'} does not exist", "kiosk central init")
     report.assert_problem("card-key", "card-public.pem does not exist")
-    report.assert_problem("fleet-key", f"{trust / 'fleet.key'} does not exist", "fleet-key:PATH")
+    report.assert_problem(
+        "fleet-key", f"{trust / 'fleet.key'} does not exist", "kiosk-admin doctor"
+    )
     assert report.status("feed") == "DILEWATI"
 
 
@@ -365,6 +368,34 @@ def test_half_blocks_on_the_linux_console_are_a_warning_the_operator_must_check(
     assert "cannot see the font" in report.line("glyphs")
     assert "showconsolefont" in report.line("glyphs")
     assert report.status("terminal") == "OK"
+
+
+@pytest.mark.parametrize(
+    ("font", "status", "words"),
+    [
+        (
+            frozenset("ABC ▄█"),
+            Status.PROBLEM,
+            "font of /dev/tty1 lacks the half block ▀",
+        ),
+        (frozenset("ABC " + HALF_BLOCK), Status.OK, "The console font of /dev/tty1 has the half"),
+        (None, Status.WARNING, "the doctor cannot see the font loaded"),
+    ],
+    ids=["lacks", "has", "unread"],
+)
+def test_half_blocks_on_a_console_whose_font_was_read_are_checked_against_it(
+    tmp_path: Path, font: frozenset[str] | None, status: Status, words: str
+) -> None:
+    """What ``--tty /dev/tty1`` reads with GIO_UNIMAP (the system test reads a real console)."""
+    config_file = tmp_path / "kiosk.toml"
+    config_file.write_text('[screen]\nqr_mode = "half"\n')
+    console = Terminal("/dev/tty1", (128, 48), "linux", chosen=True, font=font)
+    found = check_glyphs(console, "half", load_config(config_file))
+    assert found.status is status
+    assert words in found.what.text("en")
+    if status is Status.PROBLEM:
+        assert found.fix is not None
+        assert "console-font.conf" in found.fix.text("en")
 
 
 def test_a_named_tty_is_measured_and_the_environment_ignored(site: Site) -> None:

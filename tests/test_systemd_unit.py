@@ -14,6 +14,8 @@ from kiosk.feed.trust import FLEET_CREDENTIAL
 from kiosk.keys import CREDENTIAL_NAME
 
 UNIT = Path(__file__).resolve().parents[1] / "kiosk.service"
+FALLBACK = UNIT.with_name("kiosk-out-of-service.service")
+"""What systemd starts on tty1 once it has given up on the kiosk (``OnFailure=``)."""
 MAX_EXPOSURE = 1.5
 """The issue's bar for ``systemd-analyze security``: 0 is locked down, 10 is wide open."""
 
@@ -50,29 +52,40 @@ def systemd_analyze() -> str:
     return found
 
 
-def test_systemd_accepts_the_unit(tmp_path: Path) -> None:
+def test_systemd_accepts_the_units(tmp_path: Path) -> None:
     """``verify`` insists that ExecStart's program exists, and /opt/kiosk is not installed here.
 
-    So a copy is verified whose only change is that path, pointed at the same
-    program as this checkout installs it.
+    So copies are verified whose only change is that path, pointed at the same
+    program as this checkout installs it; together, as the kiosk's names the other.
     """
-    lines = UNIT.read_text().splitlines(keepends=True)
-    (index,) = [i for i, line in enumerate(lines) if line.startswith("ExecStart=")]
-    program = lines[index].removeprefix("ExecStart=").split()[0]
     kiosk = Path(sys.executable).with_name("kiosk")
     assert kiosk.is_file(), f"{kiosk} missing: pip install -e . installs it"
-    lines[index] = lines[index].replace(program, str(kiosk), 1)
-    copy = tmp_path / UNIT.name
-    copy.write_text("".join(lines))
+    copies = []
+    for unit in (UNIT, FALLBACK):
+        lines = unit.read_text().splitlines(keepends=True)
+        (index,) = [i for i, line in enumerate(lines) if line.startswith("ExecStart=")]
+        program = lines[index].removeprefix("ExecStart=").split()[0]
+        lines[index] = lines[index].replace(program, str(kiosk), 1)
+        copies.append(tmp_path / unit.name)
+        copies[-1].write_text("".join(lines))
     result = subprocess.run(
-        [systemd_analyze(), "verify", "--man=no", str(copy)], capture_output=True, text=True
+        [systemd_analyze(), "verify", "--man=no", *map(str, copies)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "SYSTEMD_UNIT_PATH": f"{tmp_path}:"},
     )
     assert (result.returncode, result.stderr) == (0, "")
 
 
-def test_the_sandbox_rates_at_most_1_5() -> None:
+def test_the_kiosk_names_its_out_of_service_unit() -> None:
+    assert f"OnFailure={FALLBACK.name}" in UNIT.read_text().splitlines()
+    assert service_directives(FALLBACK)["ExecStart"][0].split()[1:] == ["out-of-service"]
+
+
+@pytest.mark.parametrize("unit", [UNIT, FALLBACK], ids=lambda unit: unit.stem)
+def test_the_sandbox_rates_at_most_1_5(unit: Path) -> None:
     result = subprocess.run(
-        [systemd_analyze(), "security", "--offline=true", "--no-pager", str(UNIT)],
+        [systemd_analyze(), "security", "--offline=true", "--no-pager", str(unit)],
         capture_output=True,
         text=True,
     )
@@ -83,7 +96,7 @@ def test_the_sandbox_rates_at_most_1_5() -> None:
 
 
 def test_the_unit_hands_over_the_credentials_the_app_reads() -> None:
-    loaded = service_directives()["LoadCredential"]
+    loaded = service_directives()["LoadCredentialEncrypted"]
     assert {line.split(":", 1)[0] for line in loaded} == {CREDENTIAL_NAME, FLEET_CREDENTIAL}
 
 

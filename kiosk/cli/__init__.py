@@ -85,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
         doctor,
         keys,
         nik,
+        out_of_service,
         run,
         staff,
         sync,
@@ -93,7 +94,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kiosk", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"kiosk {__version__}")
     subparsers = parser.add_subparsers(metavar="COMMAND", required=True)
-    for module in (nik, keys, cache, sync, run, card, central, demo, bench, doctor, staff, audit):
+    for module in (
+        nik,
+        keys,
+        cache,
+        sync,
+        run,
+        out_of_service,
+        card,
+        central,
+        demo,
+        bench,
+        doctor,
+        staff,
+        audit,
+    ):
         module.register(subparsers)
     return parser
 

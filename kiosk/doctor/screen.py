@@ -10,7 +10,14 @@ from kiosk.config import Config, QrMode
 from kiosk.doctor.findings import Finding, ok, problem, warning
 from kiosk.doctor.terminal import Terminal
 from kiosk.i18n import msg
-from kiosk.layout import MIN_SCREEN, card_fits, largest_qr, on_linux_console, screen_for_qr
+from kiosk.layout import (
+    HALF_BLOCK,
+    MIN_SCREEN,
+    card_fits,
+    largest_qr,
+    on_linux_console,
+    screen_for_qr,
+)
 
 MONOCHROME_TERMS = frozenset({"vt52", "vt100", "vt102", "vt220", "vt320"})
 """Terminals whose terminfo entries have no colours; Rich draws in colour on them anyway."""
@@ -40,11 +47,16 @@ def check_glyphs(terminal: Terminal, mode: QrMode, config: Config) -> Finding:
     setting = config.screen.qr_mode
     if mode == "whole":
         return ok("glyphs", msg("doctor.glyphs.whole", setting=setting))
-    if on_linux_console(terminal.term):
-        # The console font cannot be seen from here: the operator must look.
+    if not on_linux_console(terminal.term):
+        return ok("glyphs", msg("doctor.glyphs.half", setting=setting))
+    if terminal.font is None:
+        # Not a console the doctor could ask (not named, or not allowed): the operator must look.
         fix = msg("doctor.fix.console_half", config=config.path)
         return warning("glyphs", msg("doctor.glyphs.console_half"), fix)
-    return ok("glyphs", msg("doctor.glyphs.half", setting=setting))
+    if HALF_BLOCK not in terminal.font:
+        what = msg("doctor.glyphs.font_lacks", where=terminal.where, glyph=HALF_BLOCK)
+        return problem("glyphs", what, msg("doctor.fix.font_lacks", config=config.path))
+    return ok("glyphs", msg("doctor.glyphs.font_has", where=terminal.where, glyph=HALF_BLOCK))
 
 
 def check_terminal(terminal: Terminal, mode: QrMode, config_file: Path) -> Finding:

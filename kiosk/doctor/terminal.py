@@ -1,5 +1,7 @@
 """The screen the kiosk draws on, measured as its UI would see it."""
 
+import ctypes
+import fcntl
 import os
 import re
 from collections.abc import Mapping
@@ -7,6 +9,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 VIRTUAL_CONSOLE = re.compile(r"/dev/tty[0-9]+")
+GIO_UNIMAP = 0x4B66
+"""The Linux console's ioctl for its font's Unicode map: which characters it can draw."""
+MOST_PAIRS = 0xFFFF
+"""The most (character, glyph) pairs a console map holds: its count is 16 bits."""
+
+
+class _UniPair(ctypes.Structure):
+    _fields_ = [("unicode", ctypes.c_ushort), ("fontpos", ctypes.c_ushort)]
+
+
+class _UniMapDesc(ctypes.Structure):
+    _fields_ = [("entry_ct", ctypes.c_ushort), ("entries", ctypes.POINTER(_UniPair))]
 
 
 @dataclass(frozen=True)
@@ -24,6 +38,8 @@ class Terminal:
     """Why the size is unknown."""
     chosen: bool = False
     """Named with ``--tty``: the kiosk's screen rather than the doctor's own."""
+    font: frozenset[str] | None = None
+    """What a named virtual console's font can draw; ``None`` when it could not be read."""
 
 
 def measure_terminal(
@@ -39,8 +55,8 @@ def measure_terminal(
     if tty is not None:
         console = VIRTUAL_CONSOLE.fullmatch(str(tty)) is not None
         name = term if term is not None else "linux" if console else environ.get("TERM", "")
-        size, reason = _device_size(tty)
-        return Terminal(str(tty), size, name, unmeasured=reason, chosen=True)
+        size, reason, font = _device_size(tty, console)
+        return Terminal(str(tty), size, name, unmeasured=reason, chosen=True, font=font)
     where, size, reason = _own_size(environ)
     return Terminal(
         where,
@@ -66,15 +82,30 @@ def _own_size(environ: Mapping[str, str]) -> tuple[str, tuple[int, int] | None, 
     return "-", None, "not run on a terminal"
 
 
-def _device_size(tty: Path) -> tuple[tuple[int, int] | None, str]:
+def _device_size(
+    tty: Path, console: bool
+) -> tuple[tuple[int, int] | None, str, frozenset[str] | None]:
     try:
         fd = os.open(tty, os.O_RDONLY | os.O_NOCTTY | os.O_NONBLOCK)
     except OSError as error:
-        return None, error.strerror or str(error)
+        return None, error.strerror or str(error), None
     try:
         size = os.get_terminal_size(fd)
+        font = _console_font(fd) if console else None
     except OSError as error:
-        return None, error.strerror or str(error)
+        return None, error.strerror or str(error), None
     finally:
         os.close(fd)
-    return (size.columns, size.lines), ""
+    return (size.columns, size.lines), "", font
+
+
+def _console_font(fd: int) -> frozenset[str] | None:
+    """The characters the console's loaded font maps to a glyph (``GIO_UNIMAP``, as
+    ``showconsolefont`` reads it); ``None`` if the console will not say."""
+    pairs = (_UniPair * MOST_PAIRS)()
+    desc = _UniMapDesc(MOST_PAIRS, ctypes.cast(pairs, ctypes.POINTER(_UniPair)))
+    try:
+        fcntl.ioctl(fd, GIO_UNIMAP, desc)
+    except OSError:
+        return None
+    return frozenset(chr(pairs[i].unicode) for i in range(desc.entry_ct))

@@ -15,7 +15,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from kiosk.config import QrMode
-from kiosk.layout import cell_size
+from kiosk.layout import HALF_BLOCK, cell_size
 from kiosk.qr import QUIET_ZONE, encode_qr, symbol_size
 
 _DARK = Color.parse("#000000")
@@ -30,7 +30,7 @@ _HALF_CELLS = {
     (top, bottom): (
         Segment(" ", Style(bgcolor=_colour(top)))
         if top == bottom
-        else Segment("▀", Style(color=_colour(top), bgcolor=_colour(bottom)))
+        else Segment(HALF_BLOCK, Style(color=_colour(top), bgcolor=_colour(bottom)))
     )
     for top in (False, True)
     for bottom in (False, True)

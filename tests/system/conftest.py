@@ -6,7 +6,6 @@ the kiosk serving as it found it, so the session boots once (and reboots in
 the boot test).
 """
 
-import os
 import shutil
 import subprocess
 import time
@@ -27,11 +26,8 @@ from tests.system.image import (
     cached_image,
     kiosk_command,
 )
-from tests.system.kiosk import BOOT_TIMEOUT, CHANGED_EMPLOYER, CHANGED_NIK, log
+from tests.system.kiosk import ARTIFACTS, BOOT_TIMEOUT, CHANGED_EMPLOYER, CHANGED_NIK, log
 from tests.system.vm import Vm, VmError, require_tools
-
-ARTIFACTS = Path(os.environ.get("VMTEST_ARTIFACTS", "build/system-test")).resolve()
-"""Serial logs and screen pictures of the last run, kept for a person to look at."""
 
 BIG_DELTA = 20_000
 """Members the big feed adds: a sync long enough under emulation to cut the power in."""
@@ -40,7 +36,7 @@ PROVISION_TIMEOUT = 900
 
 def provision(image: Image, serial_log: Path) -> None:
     """The image's first boot, on its own disk: the README's steps, then power off."""
-    vm = Vm(image, image.disk, serial_log.parent)
+    vm = Vm(image, image.disk, serial_log.parent, tpm=image.tpm)
     vm.start()
     try:
         vm.wait_exit(PROVISION_TIMEOUT)
@@ -53,8 +49,18 @@ def provision(image: Image, serial_log: Path) -> None:
         raise VmError(f"the README's operator steps failed in the VM:\n{tail}")
 
 
-ORDER = ("test_boot", "test_console", "test_feeds", "test_sandbox", "test_systemd", "test_power")
-"""The modules share one VM: the crash loop and the power cut come last, after the gentler."""
+ORDER = (
+    "test_boot",
+    "test_console",
+    "test_small_screen",
+    "test_feeds",
+    "test_sandbox",
+    "test_systemd",
+    "test_power",
+    "test_stolen_disk",
+)
+"""The modules share one VM: the crash loop and the power cut come last, after the gentler,
+then the stolen disk, a copy of the cache the power test left complete."""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -137,7 +143,9 @@ def kiosk_vm(image: Image, feeds: Feeds) -> Iterator[Vm]:
     drives: list[str] = []
     for path in (feeds.stick, feeds.central, feeds.big):
         drives += ["-drive", f"file={path},if=virtio,format=raw,readonly=on"]
-    vm = Vm.overlay(image, run_dir, drives)
+    run_dir.mkdir(parents=True)
+    shutil.copytree(image.tpm, run_dir / "tpm")
+    vm = Vm.overlay(image, run_dir, drives, tpm=run_dir / "tpm")
     started = time.monotonic()
     vm.start()
     try:

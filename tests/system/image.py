@@ -38,8 +38,17 @@ PACKAGES = (
     "sudo",
     "kbd",
     "procps",
+    "libtss2-esys-3.0.2-0",
+    "libtss2-mu0",
+    "libtss2-rc0",
+    "libtss2-tcti-device0",
+    "console-setup-linux",
+    "dbus",
 )
-"""A kiosk's Debian: what the README's steps use, and nothing that wants a network."""
+"""A kiosk's Debian: what the README's steps use, and nothing that wants a network.
+systemd-creds loads the libtss2 libraries to seal the keys to the TPM2 chip, and
+``kiosk-admin``'s systemd-run talks to systemd over D-Bus; the console fonts are for a
+smaller screen's (without ``console-setup`` nothing loads one at boot)."""
 
 DISK_SIZE = "3G"
 DEMO_MEMBERS = 300
@@ -113,6 +122,11 @@ class Image:
     @property
     def initrd(self) -> Path:
         return self.root / "initrd.img"
+
+    @property
+    def tpm(self) -> Path:
+        """The state of the TPM2 chip the kiosk's keys were sealed to at its install."""
+        return self.root / "tpm"
 
     @property
     def demo(self) -> Path:

@@ -1,13 +1,24 @@
 """The kiosk as the system tests look at it in the VM: its unit, its console, its commands."""
 
+import os
 import time
+from pathlib import Path
 
 from tests.system.vm import Vm
 
+ARTIFACTS = Path(os.environ.get("VMTEST_ARTIFACTS", "build/system-test")).resolve()
+"""Serial logs and screen pictures of the last run, kept for a person to look at."""
+
 UNIT = "kiosk.service"
+FALLBACK = "kiosk-out-of-service.service"
+"""What kiosk.service starts (``OnFailure=``) on tty1 once systemd has given up on it."""
+REPAIR = f"systemctl reset-failed {UNIT} && systemctl start {UNIT}"
+"""What the out-of-service unit tells staff to run after a crash loop's repair."""
+OUT_OF_SERVICE_TIMEOUT = 120
+"""From systemd giving up on the kiosk until its out-of-service unit has drawn tty1."""
 KIOSK = "/opt/kiosk/venv/bin/kiosk"
 CONFIG = "/etc/kiosk/kiosk.toml"
-CREDENTIALS = "CREDENTIALS_DIRECTORY=/etc/kiosk/credentials"
+ADMIN = "/usr/local/sbin/kiosk-admin"
 """How the README has staff run a command that needs the keys outside the service."""
 
 WELCOME = "Cek status kepesertaan"

@@ -15,10 +15,12 @@ INSTALL = "**Install**"
 USB_FEED = "**A feed on a USB stick**"
 START = "**Staff PIN, start, check:**"
 OFFLINE = "**A kiosk without PyPI**"
+SMALL_SCREEN = "**A smaller screen**"
+"""A site option the console test runs on a copy of the kiosk with a 1024x768 screen."""
 STEPS = (INSTALL, USB_FEED, START)
 """The blocks an operator runs, in order; the printer and touch-screen blocks are site options."""
 
-CHECK_COMMAND = "kiosk doctor"
+CHECK_COMMAND = "kiosk-admin doctor"
 """The last step checks a kiosk that has synced: the boot test runs it once it has."""
 
 

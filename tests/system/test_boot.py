@@ -4,9 +4,8 @@ reboot brings it back by itself."""
 import time
 
 from tests.system.kiosk import (
+    ADMIN,
     BOOT_TIMEOUT,
-    CREDENTIALS,
-    KIOSK,
     WELCOME,
     boot_id,
     log,
@@ -34,7 +33,7 @@ def test_the_kiosk_takes_tty1_and_tells_systemd_it_serves(kiosk_vm: Vm) -> None:
 
 def test_the_readme_check_passes_on_the_running_kiosk(kiosk_vm: Vm) -> None:
     wait_serving(kiosk_vm)
-    doctor = kiosk_vm.sh(f"{CREDENTIALS} {KIOSK} doctor --tty /dev/tty1")
+    doctor = kiosk_vm.sh(f"{ADMIN} doctor --tty /dev/tty1")
     log(f"kiosk doctor (rc {doctor.rc}):\n{doctor.out}")
     assert doctor.rc == 0, doctor.out + doctor.err
 

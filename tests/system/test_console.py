@@ -2,12 +2,14 @@
 whose QR code, read off the VGA framebuffer, is the card's exact text and verifies."""
 
 import json
+from pathlib import Path
+from typing import Any
 
 import zxingcpp
 from PIL import Image
 
-from tests.system.kiosk import CREDENTIALS, KIOSK, WELCOME, log, screen, wait_serving
-from tests.system.vm import Vm
+from tests.system.kiosk import ADMIN, KIOSK, WELCOME, log, screen, wait_serving
+from tests.system.vm import SCREEN, Vm
 
 NIK = "1311075010020746"
 MOTHER = "Theresia Intan Susanti"
@@ -28,37 +30,50 @@ def wait_text(vm: Vm, text: str) -> str:
     return vm.wait_for(f"{text!r} on tty1", showing, SCREEN_TIMEOUT)
 
 
-def test_a_member_types_their_way_to_the_card_and_its_qr_reads_off_the_screen(kiosk_vm: Vm) -> None:
-    wait_serving(kiosk_vm)
-    record = json.loads(kiosk_vm.sh(f"{CREDENTIALS} {KIOSK} lookup --json {NIK}").check())
-    card = record["memberships"][0]["card"]
-
-    kiosk_vm.key("ret")
-    wait_text(kiosk_vm, "Ketik NIK Anda")
-    kiosk_vm.keys(NIK)
-    kiosk_vm.key("ret")
-    wait_text(kiosk_vm, "nama gadis ibu kandung")
-    kiosk_vm.keys(MOTHER)
-    kiosk_vm.key("ret")
-    status = wait_text(kiosk_vm, "Kepesertaan: AKTIF")
+def show_card(vm: Vm, picture: str) -> tuple[dict[str, Any], Path]:
+    """A member's way from the welcome screen to the card: their record as ``kiosk lookup``
+    gives it, and the screen picture of their card."""
+    record: dict[str, Any] = json.loads(vm.sh(f"{ADMIN} lookup --json {NIK}").check())
+    vm.key("ret")
+    wait_text(vm, "Ketik NIK Anda")
+    vm.keys(NIK)
+    vm.key("ret")
+    wait_text(vm, "nama gadis ibu kandung")
+    vm.keys(MOTHER)
+    vm.key("ret")
+    status = wait_text(vm, "Kepesertaan: AKTIF")
     assert record["name"] in status
     assert NIK not in status
-    kiosk_vm.key("k")
-    wait_text(kiosk_vm, "Kartu Peserta Digital")
+    vm.key("k")
+    wait_text(vm, "Kartu Peserta Digital")
+    return record, vm.screendump(picture)
 
-    picture = kiosk_vm.screendump("card.png")
-    log(f"card screen: {picture}")
+
+def read_card(vm: Vm, picture: Path, size: tuple[int, int], card: str) -> str:
+    """The QR code off the framebuffer's picture, which must be ``card`` and verify."""
     with Image.open(picture) as shot:
-        assert shot.size == (1280, 1024)
+        assert shot.size == size
         found = zxingcpp.read_barcodes(shot)
     assert [code.text for code in found] == [card]
-    log(f"decoded from the framebuffer: {found[0].text}")
-    verdict = kiosk_vm.run(KIOSK, "card", "verify", "--key", CARD_PUBLIC_KEY, found[0].text)
+    verdict = vm.run(KIOSK, "card", "verify", "--key", CARD_PUBLIC_KEY, found[0].text)
     log(f"kiosk card verify (rc {verdict.rc}): {verdict.out.strip()}")
     assert verdict.rc == 0
     assert "VALID" in verdict.out
+    return found[0].text
 
-    kiosk_vm.key("s")
-    wait_text(kiosk_vm, "Terima kasih")
-    kiosk_vm.key("x")
-    assert record["name"] not in wait_text(kiosk_vm, WELCOME)
+
+def leave(vm: Vm, record: dict[str, Any]) -> None:
+    """Done, then finish: the welcome screen again, the member's name gone."""
+    vm.key("s")
+    wait_text(vm, "Terima kasih")
+    vm.key("x")
+    assert record["name"] not in wait_text(vm, WELCOME)
+
+
+def test_a_member_types_their_way_to_the_card_and_its_qr_reads_off_the_screen(kiosk_vm: Vm) -> None:
+    wait_serving(kiosk_vm)
+    record, picture = show_card(kiosk_vm, "card.png")
+    log(f"card screen: {picture}")
+    text = read_card(kiosk_vm, picture, SCREEN, record["memberships"][0]["card"])
+    log(f"decoded from the framebuffer: {text}")
+    leave(kiosk_vm, record)

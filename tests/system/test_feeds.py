@@ -5,11 +5,10 @@ import json
 import re
 
 from tests.system.kiosk import (
+    ADMIN,
     CHANGED_EMPLOYER,
     CHANGED_NIK,
     CONFIG,
-    CREDENTIALS,
-    KIOSK,
     SERVER,
     UNIT,
     log,
@@ -32,12 +31,12 @@ def sequence(status: str) -> int:
 
 def cursor(vm: Vm) -> int:
     """The feed sequence the cache holds, as ``kiosk status`` reads it."""
-    found = json.loads(vm.sh(f"{CREDENTIALS} {KIOSK} status --json").check())
+    found = json.loads(vm.sh(f"{ADMIN} status --json").check())
     return int(found["cursor"]["sequence"])
 
 
 def employer(vm: Vm) -> str:
-    record = json.loads(vm.sh(f"{CREDENTIALS} {KIOSK} lookup --json {CHANGED_NIK}").check())
+    record = json.loads(vm.sh(f"{ADMIN} lookup --json {CHANGED_NIK}").check())
     return str(record["memberships"][0]["employer_name"])
 
 

@@ -7,9 +7,8 @@ import time
 
 from tests.system.conftest import BIG_DELTA
 from tests.system.kiosk import (
+    ADMIN,
     BOOT_TIMEOUT,
-    CREDENTIALS,
-    KIOSK,
     SERVER,
     UNIT,
     log,
@@ -28,7 +27,7 @@ WAL = "/var/lib/kiosk/cache.db-wal"
 
 def cache(vm: Vm) -> tuple[int, int]:
     """The cache's records and its feed sequence, as ``kiosk status`` reads them."""
-    found = json.loads(vm.sh(f"{CREDENTIALS} {KIOSK} status --json").check())
+    found = json.loads(vm.sh(f"{ADMIN} status --json").check())
     return int(found["records"]), int(found["cursor"]["sequence"])
 
 

@@ -4,7 +4,18 @@ keeps crashing is given up on until staff repair it."""
 
 import re
 
-from tests.system.kiosk import CONFIG, UNIT, log, state, wait_serving
+from kiosk.i18n import msg
+from tests.system.kiosk import (
+    CONFIG,
+    FALLBACK,
+    OUT_OF_SERVICE_TIMEOUT,
+    REPAIR,
+    UNIT,
+    log,
+    screen,
+    state,
+    wait_serving,
+)
 from tests.system.vm import Vm
 
 START_SLACK = 60.0
@@ -113,6 +124,14 @@ def test_a_kiosk_that_keeps_crashing_ends_failed_until_staff_repair_it(kiosk_vm:
         journal = kiosk_vm.run(
             "journalctl", "-u", UNIT, "-b", "--since", f"-{interval:.0f}s", "-o", "cat"
         ).check()
+        # tty1 is not left blank: the out-of-service unit tells staff what to do.
+        told = kiosk_vm.wait_for(
+            "the out-of-service screen on tty1",
+            lambda: screen(kiosk_vm) if REPAIR in screen(kiosk_vm) else None,
+            OUT_OF_SERVICE_TIMEOUT,
+        )
+        log(f"tty1 after the crash loop: {told}")
+        kiosk_vm.screendump("crash-loop.png")
     finally:
         # The README's repair: put the config right, reset-failed, then start.
         kiosk_vm.sh(f"mv {CONFIG}.good {CONFIG}").check()
@@ -125,4 +144,6 @@ def test_a_kiosk_that_keeps_crashing_ends_failed_until_staff_repair_it(kiosk_vm:
     assert "Start request repeated too quickly" in journal
     assert starts >= burst
     assert UNIT in listed
+    assert msg("ui.out_of_service.title").text("id") in told
     wait_serving(kiosk_vm)
+    assert kiosk_vm.unit(FALLBACK, "ActiveState")["ActiveState"] == "inactive"

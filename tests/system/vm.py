@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 from tests.system.image import Image
 
@@ -34,10 +34,8 @@ MEMORY = "2048"
 SCREEN = (1280, 1024)
 """A kiosk monitor's size: 160 x 64 cells of the kernel's 8 x 16 font."""
 
-CMDLINE = (
-    "root=LABEL=root rw console=ttyS0 quiet loglevel=4 systemd.show_status=false "
-    f"video={SCREEN[0]}x{SCREEN[1]}"
-)
+CMDLINE = "root=LABEL=root rw console=ttyS0 quiet loglevel=4 systemd.show_status=false"
+TPM_SOCKET = "swtpm.sock"
 KEYS = {" ": "spc", "\n": "ret", "-": "minus", ".": "dot", "'": "apostrophe", ",": "comma"}
 """QEMU's key codes (qcodes) for the characters that are not their own name."""
 
@@ -57,7 +55,22 @@ class Done:
         return self.out
 
 
-def qemu_argv(image: Image, disk: Path, run_dir: Path, extra: Sequence[str]) -> list[str]:
+def qemu_argv(
+    image: Image,
+    disk: Path,
+    run_dir: Path,
+    extra: Sequence[str],
+    tpm: bool,
+    screen: tuple[int, int] = SCREEN,
+) -> list[str]:
+    chip = [
+        "-chardev",
+        f"socket,id=tpm,path={run_dir / TPM_SOCKET}",
+        "-tpmdev",
+        "emulator,id=tpm,chardev=tpm",
+        "-device",
+        "tpm-tis,tpmdev=tpm",
+    ]
     return [
         "qemu-system-x86_64",
         "-accel",
@@ -75,13 +88,13 @@ def qemu_argv(image: Image, disk: Path, run_dir: Path, extra: Sequence[str]) -> 
         "-display",
         "none",
         "-device",
-        f"VGA,xres={SCREEN[0]},yres={SCREEN[1]}",
+        f"VGA,xres={screen[0]},yres={screen[1]}",
         "-kernel",
         str(image.kernel),
         "-initrd",
         str(image.initrd),
         "-append",
-        CMDLINE,
+        f"{CMDLINE} video={screen[0]}x{screen[1]}",
         "-drive",
         f"file={disk},if=virtio,format={'raw' if disk.suffix == '.raw' else 'qcow2'}",
         "-device",
@@ -98,6 +111,7 @@ def qemu_argv(image: Image, disk: Path, run_dir: Path, extra: Sequence[str]) -> 
         f"socket,id=agent,path={run_dir / 'agent.sock'},server=on,wait=off",
         "-device",
         "virtserialport,chardev=agent,name=vmtest.agent",
+        *(chip if tpm else []),
         *extra,
     ]
 
@@ -149,19 +163,35 @@ def connect(path: Path, process: subprocess.Popen[bytes], timeout: float = 30) -
 class Vm:
     """One VM: ``start`` it, ask it things, ``stop`` it; ``run_dir`` keeps its logs and pictures."""
 
-    def __init__(self, image: Image, disk: Path, run_dir: Path, extra: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        image: Image,
+        disk: Path,
+        run_dir: Path,
+        extra: Sequence[str] = (),
+        tpm: Path | None = None,
+        screen: tuple[int, int] = SCREEN,
+    ) -> None:
+        """``tpm``: the state directory of the VM's TPM2 chip (Debian's ``swtpm``), if it has one:
+        the chip's secrets live there, so another directory is another machine's chip.
+        ``screen``: the console's size in pixels."""
         self.image = image
         self.disk = disk
         self.run_dir = run_dir
         self.extra = list(extra)
+        self.tpm = tpm
+        self.screen = screen
         self.process: subprocess.Popen[bytes] | None = None
+        self.chip: subprocess.Popen[bytes] | None = None
         self.qmp: Lines | None = None
         self.agent: Lines | None = None
         self.ids = itertools.count()
         self.pictures = itertools.count()
 
     @classmethod
-    def overlay(cls, image: Image, run_dir: Path, extra: Sequence[str] = ()) -> "Vm":
+    def overlay(
+        cls, image: Image, run_dir: Path, extra: Sequence[str] = (), tpm: Path | None = None
+    ) -> "Vm":
         """A VM whose writes go to its own copy-on-write layer over the cached image."""
         run_dir.mkdir(parents=True, exist_ok=True)
         disk = run_dir / "disk.qcow2"
@@ -180,18 +210,27 @@ class Vm:
             ],
             check=True,
         )
-        return cls(image, disk, run_dir, extra)
+        return cls(image, disk, run_dir, extra, tpm)
 
     @property
     def serial_log(self) -> Path:
         return self.run_dir / "serial.log"
 
     def start(self) -> None:
-        for name in ("qmp.sock", "agent.sock"):
+        for name in ("qmp.sock", "agent.sock", TPM_SOCKET):
             (self.run_dir / name).unlink(missing_ok=True)
         with (self.run_dir / "qemu.out").open("ab") as output:
+            if self.tpm is not None:
+                self.start_chip(output)
             self.process = subprocess.Popen(
-                qemu_argv(self.image, self.disk, self.run_dir, self.extra),
+                qemu_argv(
+                    self.image,
+                    self.disk,
+                    self.run_dir,
+                    self.extra,
+                    self.tpm is not None,
+                    self.screen,
+                ),
                 stdin=subprocess.DEVNULL,
                 stdout=output,
                 stderr=subprocess.STDOUT,
@@ -200,6 +239,32 @@ class Vm:
         self.qmp.receive(time.monotonic() + 10)
         self.monitor("qmp_capabilities")
         self.agent = connect(self.run_dir / "agent.sock", self.process)
+
+    def start_chip(self, output: IO[bytes]) -> None:
+        """``swtpm`` on its socket, ended with QEMU (``--terminate``); its state survives it."""
+        assert self.tpm is not None
+        self.tpm.mkdir(parents=True, exist_ok=True)
+        socket_path = self.run_dir / TPM_SOCKET
+        self.chip = subprocess.Popen(
+            [
+                "swtpm",
+                "socket",
+                "--tpm2",
+                "--terminate",
+                "--tpmstate",
+                f"dir={self.tpm}",
+                "--ctrl",
+                f"type=unixio,path={socket_path}",
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 30
+        while not socket_path.exists():
+            if self.chip.poll() is not None or time.monotonic() > deadline:
+                raise VmError(f"swtpm never opened its socket (exit {self.chip.poll()})")
+            time.sleep(0.05)
 
     def wait_exit(self, timeout: float) -> int:
         """QEMU's exit code once the VM has powered off."""
@@ -231,6 +296,11 @@ class Vm:
         self.closed()
 
     def closed(self) -> None:
+        if self.chip is not None:
+            if self.chip.poll() is None:
+                self.chip.terminate()
+            self.chip.wait(30)
+            self.chip = None
         for channel in (self.qmp, self.agent):
             if channel is not None:
                 channel.close()
@@ -250,6 +320,17 @@ class Vm:
                 return reply["return"]
             if "error" in reply:
                 raise VmError(f"QMP {command}: {reply['error']}")
+
+    def copy_disk(self, target: Path, timeout: float = 300) -> None:
+        """The running VM's whole disk, as at this instant, into a file of its own (QMP
+        ``drive-backup``): what a thief who pulled the plug and took the disk would hold."""
+        (device,) = [
+            block["device"]
+            for block in self.monitor("query-block")
+            if block.get("inserted", {}).get("file") == str(self.disk)
+        ]
+        self.monitor("drive-backup", device=device, target=str(target), format="qcow2", sync="full")
+        self.wait_for("the disk copied", lambda: not self.monitor("query-block-jobs"), timeout)
 
     def screendump(self, name: str | None = None) -> Path:
         """The VGA framebuffer as a PNG picture, kept in the run directory."""
@@ -366,11 +447,11 @@ def require_tools() -> None:
     """The host programs the system test runs; .ci/run installs them on Debian."""
     missing = [
         tool
-        for tool in ("qemu-system-x86_64", "qemu-img", "mmdebstrap", "mke2fs")
+        for tool in ("qemu-system-x86_64", "qemu-img", "mmdebstrap", "mke2fs", "swtpm")
         if shutil.which(tool) is None
     ]
     if missing:
         raise VmError(
             f"missing {', '.join(missing)}: apt-get install qemu-system-x86 qemu-utils "
-            "mmdebstrap e2fsprogs"
+            "mmdebstrap e2fsprogs swtpm"
         )
