@@ -98,12 +98,21 @@ class Maintenance:
     def from_config(
         cls, config: Config, environ: Mapping[str, str], service: KioskService
     ) -> "Maintenance":
-        from kiosk.sync import feed_client, sync_cache
+        # kiosk.sync imports the feed client: on the first sync, not at start (see above).
+        def open_sync_cache() -> Cache:
+            from kiosk.sync import sync_cache
+
+            return sync_cache(config, environ)
+
+        def open_feed_client() -> "FeedClient":
+            from kiosk.sync import feed_client
+
+            return feed_client(config, environ, service.clock)
 
         return cls(
             service,
-            lambda: sync_cache(config, environ),
-            lambda: feed_client(config, environ, service.clock),
+            open_sync_cache,
+            open_feed_client,
             config.cache_path,
             config.feed.work_dir,
         )
