@@ -3,7 +3,6 @@
 Which package may import which is import-linter's contracts (pyproject.toml, run by
 ``make check``); this test checks the process itself, lazy imports and all."""
 
-import os
 from pathlib import Path
 
 from devtools.demo import build_demo
@@ -35,19 +34,14 @@ def test_the_running_kiosk_loads_no_publishing_or_tool_code(tmp_path: Path) -> N
     site.mkdir()
     (site / "sitecustomize.py").write_text(MODULE_DUMP)
     dump = tmp_path / "modules.txt"
-    process, controller = start_kiosk(
+    with start_kiosk(
         demo.config, "--banner", str(demo.banner), PYTHONPATH=str(site), MODULE_DUMP=str(dump)
-    )
-    try:
+    ) as (process, controller):
         drawn = read_until(controller, b"Selamat datang", 30)
         assert b"Selamat datang" in drawn, drawn[-500:]
         assert demo.samples[0].nik.encode() in drawn  # the banner, read as data
         terminate(process, controller)
         assert process.wait(timeout=10) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-        os.close(controller)
     loaded = set(dump.read_text().split())
     assert {"screens.app", "kiosk.feed.client", "tuf.ngclient"} <= loaded
     assert (

@@ -7,6 +7,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -51,15 +53,19 @@ def read_until(fd: int, wanted: bytes, seconds: float) -> bytes:
     return seen
 
 
-def start_kiosk(
-    config: Path, *options: str, **environ: str
-) -> tuple["subprocess.Popen[bytes]", int]:
-    """``kiosk run`` on a 100x30 pty, as on tty1: the process and the terminal's other end."""
+Running = tuple["subprocess.Popen[bytes]", int]
+"""A process on a pty, and the terminal's other end."""
+
+
+def start_kiosk(config: Path, *options: str, **environ: str) -> AbstractContextManager[Running]:
+    """``kiosk run`` on a 100x30 pty, as on tty1."""
     return start_command(["run", "--config", str(config), *options], **environ)
 
 
-def start_command(argv: list[str], **environ: str) -> tuple["subprocess.Popen[bytes]", int]:
-    """``kiosk ARGV...`` on a 100x30 pty: the process and the terminal's other end."""
+@contextmanager
+def start_command(argv: list[str], **environ: str) -> Iterator[Running]:
+    """``kiosk ARGV...`` on a 100x30 pty; afterwards the terminal is closed, and the process
+    killed if a failing test left it running."""
     controller, terminal = pty.openpty()
     env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "100", "LINES": "30", **environ}
     process = subprocess.Popen(
@@ -71,7 +77,12 @@ def start_command(argv: list[str], **environ: str) -> tuple["subprocess.Popen[by
         start_new_session=True,
     )
     os.close(terminal)
-    return process, controller
+    try:
+        yield process, controller
+    finally:
+        if process.poll() is None:
+            process.kill()
+        os.close(controller)
 
 
 def terminate(process: "subprocess.Popen[bytes]", fd: int, seconds: float = 10) -> bytes:
@@ -94,18 +105,13 @@ def terminate(process: "subprocess.Popen[bytes]", fd: int, seconds: float = 10) 
 
 
 def test_sigterm_ends_the_kiosk_cleanly_and_gives_the_terminal_back(tmp_path: Path) -> None:
-    process, controller = start_kiosk(installed_kiosk(tmp_path))
-    try:
+    with start_kiosk(installed_kiosk(tmp_path)) as (process, controller):
         drawn = read_until(controller, b"Selamat datang", 20)
         assert b"Selamat datang" in drawn, drawn[-500:]
         rest = terminate(process, controller)
         assert process.wait(timeout=1) == 0
         assert LEAVE_ALT_SCREEN in drawn + rest
         assert b"Traceback" not in drawn + rest
-    finally:
-        if process.poll() is None:
-            process.kill()
-        os.close(controller)
     log = (tmp_path / "kiosk-ui.log").read_text()
     assert "stopping on signal" in log
 
@@ -113,8 +119,7 @@ def test_sigterm_ends_the_kiosk_cleanly_and_gives_the_terminal_back(tmp_path: Pa
 def test_kiosk_demo_builds_then_becomes_the_real_kiosk_with_its_banner(tmp_path: Path) -> None:
     """What ``make demo`` runs: the builder execs ``kiosk run --banner``, in the same process."""
     demo = tmp_path / "demo"
-    process, controller = start_command(["demo", "--dir", str(demo), "--members", "60"])
-    try:
+    with start_command(["demo", "--dir", str(demo), "--members", "60"]) as (process, controller):
         drawn = read_until(controller, b"Selamat datang", 90)
         assert b"Selamat datang" in drawn, drawn[-500:]
         assert b"PIN 246810" in drawn  # the banner, read from demo/kiosk/banner.json
@@ -122,10 +127,6 @@ def test_kiosk_demo_builds_then_becomes_the_real_kiosk_with_its_banner(tmp_path:
         assert command[2:5] == [b"kiosk", b"run", b"--config"]
         terminate(process, controller)
         assert process.wait(timeout=10) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-        os.close(controller)
 
 
 def test_without_a_key_the_kiosk_says_it_is_out_of_service_and_why(
@@ -136,8 +137,7 @@ def test_without_a_key_the_kiosk_says_it_is_out_of_service_and_why(
     config.write_text(config.read_text().replace('master_key_file = "master.key"\n', ""))
     for name in ("CREDENTIALS_DIRECTORY", ENV_VAR):
         monkeypatch.delenv(name, raising=False)
-    process, controller = start_kiosk(config)
-    try:
+    with start_kiosk(config) as (process, controller):
         title = msg("ui.out_of_service.title").text("id").encode()
         drawn = read_until(controller, CREDENTIAL_NAME.encode(), 20)
         assert title in drawn, drawn[-500:]
@@ -145,7 +145,3 @@ def test_without_a_key_the_kiosk_says_it_is_out_of_service_and_why(
         rest = terminate(process, controller)
         assert process.wait(timeout=1) == 0
         assert b"Traceback" not in drawn + rest
-    finally:
-        if process.poll() is None:
-            process.kill()
-        os.close(controller)

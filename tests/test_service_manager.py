@@ -4,7 +4,6 @@ stopping members being served."""
 
 import asyncio
 import contextlib
-import os
 import socket
 import threading
 import time
@@ -134,12 +133,11 @@ def _wib() -> Iterator[None]:
 def test_the_running_kiosk_says_ready_pings_and_stops_cleanly(
     tmp_path: Path, listener: Listener
 ) -> None:
-    process, controller = start_kiosk(
+    with start_kiosk(
         installed_kiosk(tmp_path),
         NOTIFY_SOCKET=str(listener.path),
         WATCHDOG_USEC=str(WATCHDOG_USEC),
-    )
-    try:
+    ) as (process, controller):
         drawn = read_until(controller, b"Selamat datang", 20)
         ready = listener.wait_for("READY=1")
         assert ready.startswith("READY=1\nSTATUS=serving; data of ")
@@ -149,10 +147,6 @@ def test_the_running_kiosk_says_ready_pings_and_stops_cleanly(
         assert process.wait(timeout=1) == 0
         assert LEAVE_ALT_SCREEN in drawn + rest
         listener.wait_for("STOPPING=1")
-    finally:
-        if process.poll() is None:
-            process.kill()
-        os.close(controller)
     assert all("NIK" not in text for text in listener.messages())
 
 

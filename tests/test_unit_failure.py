@@ -1,7 +1,5 @@
 """``kiosk out-of-service``: what tty1 says once systemd has given up on kiosk.service."""
 
-import os
-
 import pytest
 
 from kiosk.i18n import msg
@@ -51,10 +49,9 @@ def test_the_screen_fits_the_console_and_is_centred(columns: int) -> None:
 
 
 def test_on_a_terminal_it_shows_the_reason_until_systemd_stops_it() -> None:
-    process, controller = start_command(
+    with start_command(
         ["out-of-service"], MONITOR_UNIT="kiosk.service", MONITOR_EXIT_STATUS="243"
-    )
-    try:
+    ) as (process, controller):
         drawn = read_until(controller, b"kiosk.service -b.", 20)
         assert msg("ui.out_of_service.title").text("id").encode() in drawn, drawn[-500:]
         assert b"TPM2" in drawn
@@ -62,7 +59,3 @@ def test_on_a_terminal_it_shows_the_reason_until_systemd_stops_it() -> None:
         rest = terminate(process, controller)
         assert process.wait(timeout=5) == 0
         assert b"Traceback" not in drawn + rest
-    finally:
-        if process.poll() is None:
-            process.kill()
-        os.close(controller)
