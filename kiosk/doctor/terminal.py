@@ -55,7 +55,7 @@ def measure_terminal(
     if tty is not None:
         console = VIRTUAL_CONSOLE.fullmatch(str(tty)) is not None
         name = term if term is not None else "linux" if console else environ.get("TERM", "")
-        size, reason, font = _device_size(tty, console)
+        size, reason, font = _measure_device(tty, console)
         return Terminal(str(tty), size, name, unmeasured=reason, chosen=True, font=font)
     where, size, reason = _own_size(environ)
     return Terminal(
@@ -82,7 +82,7 @@ def _own_size(environ: Mapping[str, str]) -> tuple[str, tuple[int, int] | None, 
     return "-", None, "not run on a terminal"
 
 
-def _device_size(
+def _measure_device(
     tty: Path, console: bool
 ) -> tuple[tuple[int, int] | None, str, frozenset[str] | None]:
     try:
