@@ -179,7 +179,8 @@ class Maintenance:
     def sync(self, progress: "Progress | None", trigger: str = "staff") -> "SyncResult":
         """Raises the feed's or the cache's :class:`KioskError`, already audited.
 
-        ``trigger``: ``staff`` (sync now) or ``timer`` (the background sync).
+        ``trigger``: ``staff`` (sync now), ``timer`` (the background sync) or ``reload``
+        (the operator's ``systemctl reload``).
         """
         from kiosk.sync import audited_sync, record_failure
 

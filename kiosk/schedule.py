@@ -2,8 +2,11 @@
 a failure, always with jitter so a fleet of kiosks does not call the feed in step."""
 
 import random
+import signal
 from datetime import timedelta
 
+SYNC_NOW = signal.SIGUSR1
+"""The signal that has the running kiosk sync at once: kiosk.service's ``ExecReload=`` sends it."""
 FIRST_RETRY = timedelta(minutes=1)
 JITTER = 0.2
 """Each delay is stretched or shrunk by up to this share."""

@@ -46,7 +46,8 @@ def audited_sync(
     trigger: str,
     snapshot: bool = False,
 ) -> SyncResult:
-    """``trigger`` says who asked (cli, staff, timer); a failure is recorded, then raised."""
+    """``trigger`` says who asked (cli, staff, timer, reload); a failure is recorded, then
+    raised."""
     try:
         result = client.sync(cache, progress, snapshot=snapshot)
     except KioskError as error:

@@ -20,6 +20,7 @@ from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen, Screen
+from textual.timer import Timer
 
 from kiosk.banner import Banner
 from kiosk.config import AccessibilitySettings, QrMode
@@ -28,7 +29,7 @@ from kiosk.i18n import Lang, msg
 from kiosk.logs import log_unexpected
 from kiosk.maintenance import Maintenance
 from kiosk.notify import Notifier
-from kiosk.schedule import SyncSchedule
+from kiosk.schedule import SYNC_NOW, SyncSchedule
 from kiosk.serving import KioskService, MemberView, Readiness
 from kiosk.speech import Speaker
 from screens.theme import HIGH_CONTRAST_CONSOLE_THEME, HIGH_CONTRAST_THEME, KIOSK_THEME, THEMES
@@ -111,6 +112,8 @@ class KioskApp(App[int], inherit_bindings=False):
         """The background sync; ``None``: none (tests, benchmarks)."""
         self.last_sync: str = "none yet"
         """The background sync's last outcome, for STATUS=; nothing personal."""
+        self._next_sync: Timer | None = None
+        self._syncing = False
         self._ready_sent = False
         self.service = service
         self.maintenance = maintenance
@@ -169,12 +172,13 @@ class KioskApp(App[int], inherit_bindings=False):
             loop = asyncio.get_running_loop()
             for number in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
                 loop.add_signal_handler(number, self._stop)
+            loop.add_signal_handler(SYNC_NOW, self.sync_now)
         self.set_interval(0.25, self.tick_idle)
         if (every := self.notifier.watchdog_interval) is not None:
             # From the event loop itself: a hung UI stops the pings and systemd restarts it.
             self.set_interval(every, self.notifier.watchdog)
         if self.schedule is not None:
-            self.set_timer(self.schedule.first(), self.background_sync)
+            self._next_sync = self.set_timer(self.schedule.first(), self.background_sync)
         from screens.welcome import WelcomeScreen
 
         self.push_screen(WelcomeScreen())
@@ -364,13 +368,27 @@ class KioskApp(App[int], inherit_bindings=False):
         when = "never synced" if data is None else f"data of {data:%Y-%m-%d %H:%M} UTC"
         return f"{state}; {when}; last background sync: {self.last_sync}"
 
-    def background_sync(self) -> None:
-        self.run_worker(self._sync_in_background, thread=True, group="background-sync")
+    def background_sync(self, trigger: str = "timer") -> None:
+        self._syncing = True
+        self.run_worker(
+            lambda: self._sync_in_background(trigger), thread=True, group="background-sync"
+        )
 
-    def _sync_in_background(self) -> None:
+    def sync_now(self) -> None:
+        """``systemctl reload kiosk.service`` (a USB stick was just plugged in, say): the
+        background sync at once rather than at its next time, then on its schedule again."""
+        if self.schedule is None or self._syncing:
+            log.info("sync requested by signal: %s", "already syncing" if self._syncing else "off")
+            return
+        log.info("sync requested by signal")
+        if self._next_sync is not None:
+            self._next_sync.stop()
+        self.background_sync(trigger="reload")
+
+    def _sync_in_background(self, trigger: str) -> None:
         """A worker thread with its own cache connection: members' lookups go on meanwhile."""
         try:
-            result = self.maintenance.sync(None, trigger="timer")
+            result = self.maintenance.sync(None, trigger=trigger)
         except KioskError as error:
             outcome, ok = f"failed ({error.message.key})", False
         else:
@@ -380,11 +398,17 @@ class KioskApp(App[int], inherit_bindings=False):
         self.call_from_thread(self._synced, f"{outcome} at {moment:%H:%M} UTC", ok)
 
     def _synced(self, outcome: str, ok: bool) -> None:
+        self._syncing = False
         self.last_sync = outcome
         log.info("background sync: %s", outcome)
         self.notifier.status(self.status_line())
+        from screens.base import KioskScreen
+
+        if ok and isinstance(self.screen, KioskScreen):
+            # The new data's date and state at once, not at the screen's next recheck.
+            self.screen.check_readiness()
         if self.schedule is not None:
-            self.set_timer(self.schedule.after(ok), self.background_sync)
+            self._next_sync = self.set_timer(self.schedule.after(ok), self.background_sync)
 
     def data_time(self) -> datetime | None:
         return None if self.readiness is None else self.readiness.data_time

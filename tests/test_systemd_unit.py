@@ -12,6 +12,8 @@ import pytest
 from kiosk.config import DEFAULT_PATH, load_config
 from kiosk.feed.trust import FLEET_CREDENTIAL
 from kiosk.keys import CREDENTIAL_NAME
+from kiosk.schedule import SYNC_NOW
+from kiosk.unit_failure import CREDENTIALS_FAILED
 
 UNIT = Path(__file__).resolve().parents[1] / "kiosk.service"
 FALLBACK = UNIT.with_name("kiosk-out-of-service.service")
@@ -98,6 +100,17 @@ def test_the_sandbox_rates_at_most_1_5(unit: Path) -> None:
 def test_the_unit_hands_over_the_credentials_the_app_reads() -> None:
     loaded = service_directives()["LoadCredentialEncrypted"]
     assert {line.split(":", 1)[0] for line in loaded} == {CREDENTIAL_NAME, FLEET_CREDENTIAL}
+
+
+def test_reload_sends_the_signal_on_which_the_kiosk_syncs_now() -> None:
+    (command,) = service_directives()["ExecReload"]
+    assert command.split() == ["/bin/kill", f"-{SYNC_NOW.name.removeprefix('SIG')}", "$MAINPID"]
+
+
+def test_keys_that_do_not_decrypt_are_not_retried() -> None:
+    """Out of service at once: a restart cannot decrypt keys sealed to another computer."""
+    status, _ = CREDENTIALS_FAILED
+    assert service_directives()["RestartPreventExitStatus"] == [status]
 
 
 def test_the_state_directory_holds_what_the_default_config_puts_there(tmp_path: Path) -> None:

@@ -95,3 +95,10 @@ def serve_feed_disk(vm: Vm, label: str, directory: str) -> None:
 def use_source(vm: Vm, source: str) -> None:
     """The kiosk's config pointed at ``source``, as staff would edit it."""
     vm.sh(f"sed -i 's|^source = .*|source = \"{source}\"|' {CONFIG}").check()
+
+
+def restart_and_sync(vm: Vm) -> None:
+    """The kiosk started anew on its edited config, then syncing at once (``systemctl
+    reload``, as the README has an operator do) rather than a minute after its start."""
+    vm.run("systemctl", "restart", UNIT, timeout=120).check()
+    vm.run("systemctl", "reload", UNIT).check()

@@ -10,8 +10,8 @@ from tests.system.kiosk import (
     ADMIN,
     BOOT_TIMEOUT,
     SERVER,
-    UNIT,
     log,
+    restart_and_sync,
     serve_feed_disk,
     state,
     use_source,
@@ -21,7 +21,8 @@ from tests.system.test_feeds import sequence
 from tests.system.vm import Vm
 
 SYNC_TIMEOUT = 600
-"""The first background sync about a minute after start, then 20,000 members applied."""
+"""After the power cut, the first background sync about a minute after start, then 20,000
+members applied."""
 WAL = "/var/lib/kiosk/cache.db-wal"
 
 
@@ -38,7 +39,7 @@ def test_a_power_cut_mid_sync_leaves_a_consistent_cache_and_the_sync_finishes(
     before = cache(kiosk_vm)
     serve_feed_disk(kiosk_vm, "BIGFEED", "/srv/big")
     use_source(kiosk_vm, SERVER)
-    kiosk_vm.run("systemctl", "restart", UNIT, timeout=120).check()
+    restart_and_sync(kiosk_vm)
     # Mid-sync: the big bundle has arrived and its transaction is being written.
 
     def mid_sync() -> str | None:

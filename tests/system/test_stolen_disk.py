@@ -44,7 +44,7 @@ def test_a_copy_of_the_disk_on_another_computer_opens_nothing(image: Image, kios
         restart = seconds(thief, "RestartUSec")
 
         def given_up() -> dict[str, str] | None:
-            now = thief.unit(UNIT, "ActiveState", "Result", "ExecMainStatus")
+            now = thief.unit(UNIT, "ActiveState", "Result", "ExecMainStatus", "NRestarts")
             return now if now["ActiveState"] == "failed" else None
 
         failed = thief.wait_for(
@@ -71,6 +71,8 @@ def test_a_copy_of_the_disk_on_another_computer_opens_nothing(image: Image, kios
     log(f"kiosk-admin status there: rc {admin.rc}: {admin.err.strip()[-300:]}")
     # 243 is systemd's EXIT_CREDENTIALS: the kiosk's program never ran.
     assert failed["ExecMainStatus"] == "243", failed
+    # RestartPreventExitStatus=243: no retry, since none could decrypt the keys.
+    assert failed["NRestarts"] == "0", failed
     assert "credential" in journal.lower(), journal[-2000:]
     assert fallback["ActiveState"] == "active"
     assert msg("ui.out_of_service.title").text("id") in told
