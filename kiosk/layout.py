@@ -12,8 +12,12 @@ CARD_SIDE_COLUMNS = 30
 """Columns the card screen's details and buttons need beside the QR."""
 TOP_BAR_LINES = 1
 """The top bar every member screen has above its content."""
-HALF_BLOCK = "▀"
-"""The one glyph a half-block QR needs: a cell's upper module in front, the lower behind."""
+UPPER_HALF = "▀"
+LOWER_HALF = "▄"
+HALF_BLOCKS = UPPER_HALF + LOWER_HALF
+"""The glyphs a half-block QR needs: a cell's dark module in front, as the upper or the lower
+half, and its light one behind. Light modules are then all background, one colour even on the
+Linux console, whose background white is a shade darker than its foreground's."""
 
 
 def on_linux_console(term: str) -> bool:

@@ -35,7 +35,7 @@ from kiosk.doctor.storage import DISK_RESERVE, check_disk
 from kiosk.doctor.terminal import Terminal
 from kiosk.i18n import LANGS, Lang
 from kiosk.keys import read_key_file, write_new_key
-from kiosk.layout import HALF_BLOCK, largest_qr, screen_for_qr
+from kiosk.layout import HALF_BLOCKS, largest_qr, screen_for_qr
 from kiosk.qr import MAX_SCREEN_VERSION, symbol_size
 from tests.languages import foreign
 from tests.sites import Site, serving
@@ -376,9 +376,9 @@ def test_half_blocks_on_the_linux_console_are_a_warning_the_operator_must_check(
         (
             frozenset("ABC ▄█"),
             Status.PROBLEM,
-            "font of /dev/tty1 lacks the half block ▀",
+            "font of /dev/tty1 lacks the half blocks ▀:",
         ),
-        (frozenset("ABC " + HALF_BLOCK), Status.OK, "The console font of /dev/tty1 has the half"),
+        (frozenset("ABC " + HALF_BLOCKS), Status.OK, "font of /dev/tty1 has the half blocks ▀ ▄"),
         (None, Status.WARNING, "the doctor cannot see the font loaded"),
     ],
     ids=["lacks", "has", "unread"],

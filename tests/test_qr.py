@@ -128,6 +128,19 @@ def test_odd_module_rows_end_on_a_light_half() -> None:
     assert {segment.text[0] for segment in last} == {" ", "▀"}
 
 
+def test_half_blocks_draw_every_light_module_as_background() -> None:
+    """The Linux console's background white is a shade darker than its foreground white: a
+    light module in front would stand out from the light ones behind, so only dark ones are."""
+    text = CARDS["short-name"]
+    code = QrCode(text, "half")
+    _, rows = QrCode.cells(text, "half")
+    segments = [segment for y in range(rows) for segment in code.render_line(y) if segment.style]
+    assert {segment.text[0] for segment in segments} == {" ", "▀", "▄"}
+    glyphs = [segment.style for segment in segments if segment.text[0] != " "]
+    assert {style.color for style in glyphs if style} == {Color.parse("#000000")}
+    assert {style.bgcolor for style in glyphs if style} == {Color.parse("#ffffff")}
+
+
 @pytest.mark.parametrize(("mode", "cells"), [("half", (57, 29)), ("whole", (114, 57))])
 def test_version_8_cells(mode: QrMode, cells: tuple[int, int]) -> None:
     for text in (base45_text(200), base45_text(225)):

@@ -11,7 +11,7 @@ from kiosk.doctor.findings import Finding, ok, problem, warning
 from kiosk.doctor.terminal import Terminal
 from kiosk.i18n import msg
 from kiosk.layout import (
-    HALF_BLOCK,
+    HALF_BLOCKS,
     MIN_SCREEN,
     card_fits,
     largest_qr,
@@ -43,7 +43,7 @@ def check_colours(terminal: Terminal) -> Finding:
 
 
 def check_glyphs(terminal: Terminal, mode: QrMode, config: Config) -> Finding:
-    """Half blocks need a font that has ▀; whole cells need nothing special."""
+    """Half blocks need a font that has ▀ and ▄; whole cells need nothing special."""
     setting = config.screen.qr_mode
     if mode == "whole":
         return ok("glyphs", msg("doctor.glyphs.whole", setting=setting))
@@ -53,10 +53,11 @@ def check_glyphs(terminal: Terminal, mode: QrMode, config: Config) -> Finding:
         # Not a console the doctor could ask (not named, or not allowed): the operator must look.
         fix = msg("doctor.fix.console_half", config=config.path)
         return warning("glyphs", msg("doctor.glyphs.console_half"), fix)
-    if HALF_BLOCK not in terminal.font:
-        what = msg("doctor.glyphs.font_lacks", where=terminal.where, glyph=HALF_BLOCK)
+    if missing := [glyph for glyph in HALF_BLOCKS if glyph not in terminal.font]:
+        what = msg("doctor.glyphs.font_lacks", where=terminal.where, glyphs=" ".join(missing))
         return problem("glyphs", what, msg("doctor.fix.font_lacks", config=config.path))
-    return ok("glyphs", msg("doctor.glyphs.font_has", where=terminal.where, glyph=HALF_BLOCK))
+    glyphs = " ".join(HALF_BLOCKS)
+    return ok("glyphs", msg("doctor.glyphs.font_has", where=terminal.where, glyphs=glyphs))
 
 
 def check_terminal(terminal: Terminal, mode: QrMode, config_file: Path) -> Finding:

@@ -15,7 +15,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from kiosk.config import QrMode
-from kiosk.layout import HALF_BLOCK, cell_size
+from kiosk.layout import LOWER_HALF, UPPER_HALF, cell_size
 from kiosk.qr import QUIET_ZONE, encode_qr, symbol_size
 
 _DARK = Color.parse("#000000")
@@ -26,16 +26,18 @@ def _colour(dark: bool) -> Color:
     return _DARK if dark else _LIGHT
 
 
+def _half_cell(top: bool, bottom: bool) -> Segment:
+    """A cell of two modules: a blank where both match, as no glyph leaves gaps; else the dark
+    half in front and the light behind, so that every light module is the same background."""
+    if top == bottom:
+        return Segment(" ", Style(bgcolor=_colour(top)))
+    return Segment(UPPER_HALF if top else LOWER_HALF, Style(color=_DARK, bgcolor=_LIGHT))
+
+
 _HALF_CELLS = {
-    (top, bottom): (
-        Segment(" ", Style(bgcolor=_colour(top)))
-        if top == bottom
-        else Segment(HALF_BLOCK, Style(color=_colour(top), bgcolor=_colour(bottom)))
-    )
-    for top in (False, True)
-    for bottom in (False, True)
+    (top, bottom): _half_cell(top, bottom) for top in (False, True) for bottom in (False, True)
 }
-"""A cell by its (top, bottom) modules; a blank where both match, as no glyph leaves gaps."""
+"""A cell by its (top, bottom) modules."""
 _WHOLE_CELLS = {dark: Segment("  ", Style(bgcolor=_colour(dark))) for dark in (False, True)}
 
 
