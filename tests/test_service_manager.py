@@ -173,6 +173,38 @@ def test_a_reload_signal_has_the_running_kiosk_sync_at_once(
     assert any(detail.startswith("trigger=reload ") for detail in syncs), syncs
 
 
+def test_a_stop_does_not_wait_for_a_sync_held_by_a_hung_server(
+    tmp_path: Path, listener: Listener
+) -> None:
+    """A sync can take minutes (a big feed, a server that answers nothing); systemd gives a
+    stop 15 s, then SIGKILLs the kiosk and counts a failure. The kiosk leaves the sync at once."""
+    site = Site(tmp_path / "site")
+    build_demo(site.root, 20, datetime.now(UTC), sync=True)
+    with socket.socket() as hung:
+        hung.bind(("127.0.0.1", 0))
+        hung.listen()
+        hung.settimeout(20)
+        port = hung.getsockname()[1]
+        site.config.write_text(
+            "\n".join(
+                f'source = "http://127.0.0.1:{port}/"\ntimeout_seconds = 300'
+                if line.startswith("source =")
+                else line
+                for line in site.config.read_text().splitlines()
+            )
+            + "\n"
+        )
+        with start_kiosk(site.config, NOTIFY_SOCKET=str(listener.path)) as (process, controller):
+            listener.wait_for("READY=1")
+            process.send_signal(SYNC_NOW)
+            connection, _ = hung.accept()  # The sync waits on it, for up to 300 s.
+            with connection:
+                rest = terminate(process, controller, seconds=60)
+                assert process.poll() == 0
+        assert LEAVE_ALT_SCREEN in rest
+    listener.wait_for("STOPPING=1")
+
+
 def test_watchdog_pings_stop_while_the_event_loop_is_blocked(
     tmp_path: Path, listener: Listener
 ) -> None:

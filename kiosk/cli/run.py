@@ -4,10 +4,16 @@ This is the composition root: the one place in ``kiosk`` that reaches for the
 Textual UI (``screens``), and only when the command runs.
 """
 
+import asyncio
 import logging
 import os
+import sys
+import threading
+import time
 from collections.abc import Mapping
+from contextlib import suppress
 from pathlib import Path
+from typing import NoReturn
 
 from kiosk.banner import Banner, read_banner
 from kiosk.cli import Invocation, Subparsers, add_command
@@ -47,13 +53,49 @@ def run_kiosk(
     if not (os.isatty(0) and os.isatty(1)):
         log.warning("kiosk run wants a terminal on standard input and output")
     app = build_app(config, environ, banner=banner, clock=clock)
+    # Not asyncio.run(), which waits for every worker thread before it returns.
+    loop = asyncio.new_event_loop()
+    busy = 0
     try:
         with logging_off_screen(config, environ), app.notifier:
             try:
-                code = app.run()
+                code = app.run(loop=loop)
             finally:
                 app.notifier.stopping()
                 app.service.close()
+                loop.close()
+                busy = _busy_threads()
+                if busy:
+                    log.info("stopping while %d worker thread(s) run, such as a sync", busy)
     except Exception:
-        return 1  # Logged by type and frames: the traceback's text stays out of the journal.
-    return 0 if code is None else code
+        code = 1  # Logged by type and frames: the traceback's text stays out of the journal.
+    code = 0 if code is None else code
+    if busy:
+        _exit_now(code)
+    return code
+
+
+IDLE_WORKER_EXIT = 0.5
+"""Seconds an idle worker thread may take to end once the loop's executor is shut down."""
+
+
+def _busy_threads() -> int:
+    """Worker threads still running a job (a sync, an integrity check, a print), after idle
+    ones had a moment to end."""
+    deadline = time.monotonic() + IDLE_WORKER_EXIT
+    others = [thread for thread in threading.enumerate() if thread is not threading.main_thread()]
+    for thread in others:
+        if not thread.daemon:
+            thread.join(max(0.0, deadline - time.monotonic()))
+    return sum(1 for thread in others if thread.is_alive() and not thread.daemon)
+
+
+def _exit_now(code: int) -> NoReturn:
+    """A stop does not wait for a background sync, which a big feed or a hung server can keep
+    for minutes, past the unit's TimeoutStopSec and its SIGKILL. The cache is consistent at
+    any instant (the kill tests prove it) and the next start syncs again."""
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(OSError, ValueError):  # A console hung up, a stream closed.
+            stream.flush()
+    os._exit(code)
