@@ -1,9 +1,9 @@
-"""The system test's VM: the cached image, a fresh feed on a USB stick, one boot for the session.
+"""The system test's VMs: the cached image, a fresh feed on a USB stick, one boot for the session.
 
 ``make system-test`` runs these; ``make test`` never collects them (pyproject's
-``norecursedirs``). Every test module shares the one running VM and leaves
-the kiosk serving as it found it, so the session boots once (and reboots in
-the boot test).
+``norecursedirs``). Every test module shares the one running kiosk VM and leaves
+the kiosk serving as it found it, so the session boots it once (and reboots it in
+the boot test). A second kiosk, with a smaller screen, boots beside it for its one test.
 """
 
 import shutil
@@ -27,7 +27,7 @@ from tests.system.image import (
     kiosk_command,
 )
 from tests.system.kiosk import ARTIFACTS, BOOT_TIMEOUT, CHANGED_EMPLOYER, CHANGED_NIK, log
-from tests.system.vm import Vm, VmError, require_tools
+from tests.system.vm import SCREEN, Vm, VmError, require_tools
 
 BIG_DELTA = 20_000
 """Members the big feed adds: a sync long enough under emulation to cut the power in."""
@@ -135,22 +135,61 @@ def feeds(image: Image, tmp_path_factory: pytest.TempPathFactory) -> Feeds:
     )
 
 
-@pytest.fixture(scope="session")
-def kiosk_vm(image: Image, feeds: Feeds) -> Iterator[Vm]:
-    """The kiosk VM, booted, its agent answering; powered off after the session."""
-    run_dir = ARTIFACTS / "kiosk"
+SMALL_SCREEN = (1024, 768)
+"""The smaller kiosk's monitor: 128 x 48 cells of the kernel's 8 x 16 font."""
+
+
+@dataclass(frozen=True)
+class Fleet:
+    """The session's VMs, powered on together."""
+
+    kiosk: Vm
+    """The kiosk every test module shares."""
+    small: Vm | None
+    """The same installed kiosk with a :data:`SMALL_SCREEN` monitor, if a test asks for it."""
+
+
+def new_vm(image: Image, name: str, drives: list[Path], screen: tuple[int, int]) -> Vm:
+    """A VM over the cached image, with the chip the kiosk's keys were sealed to."""
+    run_dir = ARTIFACTS / name
     shutil.rmtree(run_dir, ignore_errors=True)
-    drives: list[str] = []
-    for path in (feeds.stick, feeds.central, feeds.big):
-        drives += ["-drive", f"file={path},if=virtio,format=raw,readonly=on"]
     run_dir.mkdir(parents=True)
     shutil.copytree(image.tpm, run_dir / "tpm")
-    vm = Vm.overlay(image, run_dir, drives, tpm=run_dir / "tpm")
-    started = time.monotonic()
-    vm.start()
+    extra: list[str] = []
+    for path in drives:
+        extra += ["-drive", f"file={path},if=virtio,format=raw,readonly=on"]
+    return Vm.overlay(image, run_dir, extra, tpm=run_dir / "tpm", screen=screen)
+
+
+@pytest.fixture(scope="session")
+def fleet(image: Image, feeds: Feeds, request: pytest.FixtureRequest) -> Iterator[Fleet]:
+    """Both kiosks boot at once: the smaller one boots and syncs from its stick while the
+    first one's boot tests wait on it, on CPU the emulator would otherwise leave idle."""
+    kiosk = new_vm(image, "kiosk", [feeds.stick, feeds.central, feeds.big], SCREEN)
+    wanted = any("small_vm" in getattr(item, "fixturenames", ()) for item in request.session.items)
+    small = new_vm(image, "small-screen", [feeds.stick], SMALL_SCREEN) if wanted else None
+    vms = [vm for vm in (kiosk, small) if vm is not None]
     try:
-        vm.wait_agent(BOOT_TIMEOUT)
-        log(f"VM booted: agent answers after {time.monotonic() - started:.0f} s")
-        yield vm
+        for vm in vms:
+            vm.start()
+        yield Fleet(kiosk, small)
     finally:
-        vm.stop()
+        for vm in vms:
+            vm.stop()
+
+
+@pytest.fixture(scope="session")
+def kiosk_vm(fleet: Fleet) -> Vm:
+    """The kiosk VM, booted, its agent answering; powered off after the session."""
+    started = time.monotonic()
+    fleet.kiosk.wait_agent(BOOT_TIMEOUT)
+    log(f"VM booted: agent answers after {time.monotonic() - started:.0f} s")
+    return fleet.kiosk
+
+
+@pytest.fixture(scope="session")
+def small_vm(fleet: Fleet) -> Vm:
+    """The kiosk at :data:`SMALL_SCREEN`, booted, its agent answering."""
+    assert fleet.small is not None
+    fleet.small.wait_agent(BOOT_TIMEOUT)
+    return fleet.small

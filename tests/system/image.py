@@ -174,31 +174,8 @@ def cached_image(log: Log, boot: Callable[[Image, Path], None]) -> Image:
     image = Image(work)
     rootfs = work / "rootfs"
     log("VM image: the demo feed, the wheelhouse and Debian's packages")
-    run(
-        [
-            str(kiosk_command()),
-            "demo",
-            "--no-ui",
-            "--members",
-            str(DEMO_MEMBERS),
-            "--dir",
-            str(image.demo),
-        ]
-    )
-    wheelhouse = work / "wheelhouse"
-    pip = [
-        sys.executable,
-        "-m",
-        "pip",
-        "download",
-        "--quiet",
-        "--no-cache-dir",
-        "-d",
-        str(wheelhouse),
-    ]
-    run([*pip, "--require-hashes", "-r", str(REPO / "requirements/run.lock")])
-    run([*pip, "hatchling"])
-    run(
+    # Debian's packages download while the host builds the demo and the wheelhouse.
+    debian = start(
         [
             "mmdebstrap",
             "--quiet",
@@ -207,8 +184,17 @@ def cached_image(log: Log, boot: Callable[[Image, Path], None]) -> Image:
             SUITE,
             str(rootfs),
             MIRROR,
-        ]
+        ],
+        work / "mmdebstrap.log",
     )
+    wheelhouse = work / "wheelhouse"
+    try:
+        demo_and_wheelhouse(image, wheelhouse)
+    except BaseException:
+        debian.kill()
+        debian.wait()
+        raise
+    finish(debian, work / "mmdebstrap.log")
     fill_rootfs(rootfs, files, wheelhouse, image.demo)
     shutil.copy(rootfs / "vmlinuz", image.kernel)
     shutil.copy(rootfs / "initrd.img", image.initrd)
@@ -221,6 +207,34 @@ def cached_image(log: Log, boot: Callable[[Image, Path], None]) -> Image:
     shutil.rmtree(final, ignore_errors=True)
     work.rename(final)
     return Image(final)
+
+
+def demo_and_wheelhouse(image: Image, wheelhouse: Path) -> None:
+    """What the host makes for the image: the demo feed its kiosk trusts, and the wheels
+    the README's offline install takes (``requirements/run.lock`` and the build backend)."""
+    run(
+        [
+            str(kiosk_command()),
+            "demo",
+            "--no-ui",
+            "--members",
+            str(DEMO_MEMBERS),
+            "--dir",
+            str(image.demo),
+        ]
+    )
+    pip = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--quiet",
+        "--no-cache-dir",
+        "-d",
+        str(wheelhouse),
+    ]
+    run([*pip, "--require-hashes", "-r", str(REPO / "requirements/run.lock")])
+    run([*pip, "hatchling"])
 
 
 def fill_rootfs(rootfs: Path, files: list[Path], wheelhouse: Path, demo: Path) -> None:
@@ -246,6 +260,18 @@ def fill_rootfs(rootfs: Path, files: list[Path], wheelhouse: Path, demo: Path) -
     (rootfs / "etc/hosts").write_text("127.0.0.1 localhost\n127.0.1.1 kiosk-vm\n")
     run(["chroot", str(rootfs), "systemctl", "enable", *UNITS])
     run(["chroot", str(rootfs), "systemctl", "mask", *MASKED])
+
+
+def start(argv: list[str], output: Path) -> "subprocess.Popen[bytes]":
+    """A build step that runs beside the next ones; its output goes to ``output``."""
+    with output.open("wb") as sink:
+        return subprocess.Popen(argv, stdout=sink, stderr=subprocess.STDOUT)
+
+
+def finish(process: "subprocess.Popen[bytes]", output: Path) -> None:
+    if process.wait() != 0:
+        tail = output.read_text(errors="replace")[-4000:]
+        raise RuntimeError(f"{output.stem} failed ({process.returncode}):\n{tail}")
 
 
 def run(argv: list[str]) -> None:

@@ -2,50 +2,36 @@
 card's QR in half blocks once the README's drop-in has loaded a console font that has them,
 and the QR still reads off the framebuffer to the card's exact text."""
 
-import shutil
-
-from tests.system.conftest import Feeds
-from tests.system.image import REPO, Image
-from tests.system.kiosk import ADMIN, ARTIFACTS, BOOT_TIMEOUT, log, wait_serving
-from tests.system.readme import SMALL_SCREEN, block_after, section
+from tests.system.conftest import SMALL_SCREEN
+from tests.system.image import REPO
+from tests.system.kiosk import ADMIN, log, wait_serving
+from tests.system.readme import SMALL_SCREEN as SMALL_SCREEN_BLOCK
+from tests.system.readme import block_after, section
 from tests.system.test_console import leave, read_card, show_card
 from tests.system.vm import Vm
 
-SMALL = (1024, 768)
 DEBIAN_FONT = "/usr/share/consolefonts/Lat15-Fixed16.psf.gz"
 """What Debian's console-setup loads at boot: no ▀ ▄ █, so no half-block QR without the drop-in."""
 
 
-def test_at_1024x768_the_card_qr_in_half_blocks_reads_off_the_screen(
-    image: Image, feeds: Feeds, kiosk_vm: Vm
-) -> None:
-    wait_serving(kiosk_vm)
-    run_dir = ARTIFACTS / "small-screen"
-    shutil.rmtree(run_dir, ignore_errors=True)
-    run_dir.mkdir(parents=True)
-    kiosk_vm.sh("sync").check()
-    kiosk_vm.copy_disk(run_dir / "disk.qcow2")
-    # The same computer (its disk and its TPM2 chip, so its keys open) with a smaller monitor.
-    shutil.copytree(image.tpm, run_dir / "tpm")
-    stick = ["-drive", f"file={feeds.stick},if=virtio,format=raw,readonly=on"]
-    small = Vm(image, run_dir / "disk.qcow2", run_dir, stick, tpm=run_dir / "tpm", screen=SMALL)
-    small.start()
+def test_at_1024x768_the_card_qr_in_half_blocks_reads_off_the_screen(small_vm: Vm) -> None:
+    """The installed kiosk, booted with the first one, has synced from its own stick by now."""
     try:
-        small.wait_agent(BOOT_TIMEOUT)
-        small.run("setfont", "-C", "/dev/tty1", DEBIAN_FONT).check()
-        steps = block_after(section((REPO / "README.md").read_text()), SMALL_SCREEN)
-        small.sh(f"set -eux\n{steps}", timeout=120).check()
-        wait_serving(small)
-        rows, columns = small.read("/dev/vcsa1")[:2]
+        wait_serving(small_vm)
+        small_vm.run("setfont", "-C", "/dev/tty1", DEBIAN_FONT).check()
+        steps = block_after(section((REPO / "README.md").read_text()), SMALL_SCREEN_BLOCK)
+        small_vm.sh(f"set -eux\n{steps}", timeout=120).check()
+        wait_serving(small_vm)
+        rows, columns = small_vm.read("/dev/vcsa1")[:2]
         log(f"the smaller console: {columns} x {rows} cells")
-        assert (columns, rows) == (SMALL[0] // 8, SMALL[1] // 16)
-        doctor = small.sh(f"{ADMIN} doctor --tty /dev/tty1")
+        assert (columns, rows) == (SMALL_SCREEN[0] // 8, SMALL_SCREEN[1] // 16)
+        doctor = small_vm.sh(f"{ADMIN} doctor --tty /dev/tty1")
         log(f"kiosk doctor there (rc {doctor.rc}):\n{doctor.out}")
         assert doctor.rc == 0, doctor.out + doctor.err
-        record, picture = show_card(small, "card-1024x768.png")
+        record, picture = show_card(small_vm, "card-1024x768.png")
         log(f"card screen at 1024x768: {picture}")
-        text = read_card(small, picture, SMALL, record["memberships"][0]["card"])
+        text = read_card(small_vm, picture, SMALL_SCREEN, record["memberships"][0]["card"])
         log(f"decoded from the half-block QR: {text}")
-        leave(small, record)
+        leave(small_vm, record)
     finally:
-        small.stop()
+        small_vm.stop()  # Its emulated CPU is the other kiosk's again.

@@ -190,7 +190,12 @@ class Vm:
 
     @classmethod
     def overlay(
-        cls, image: Image, run_dir: Path, extra: Sequence[str] = (), tpm: Path | None = None
+        cls,
+        image: Image,
+        run_dir: Path,
+        extra: Sequence[str] = (),
+        tpm: Path | None = None,
+        screen: tuple[int, int] = SCREEN,
     ) -> "Vm":
         """A VM whose writes go to its own copy-on-write layer over the cached image."""
         run_dir.mkdir(parents=True, exist_ok=True)
@@ -210,7 +215,7 @@ class Vm:
             ],
             check=True,
         )
-        return cls(image, disk, run_dir, extra, tpm)
+        return cls(image, disk, run_dir, extra, tpm, screen)
 
     @property
     def serial_log(self) -> Path:
