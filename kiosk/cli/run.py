@@ -46,7 +46,7 @@ def run_kiosk(
     environ: Mapping[str, str],
     banner: Banner | None = None,
     clock: Clock = system_clock,
-) -> int:
+) -> NoReturn:
     """Exit code 0 after SIGTERM; 1 after a burst of errors, for systemd to restart it."""
     from screens.factory import build_app
 
@@ -69,10 +69,7 @@ def run_kiosk(
                     log.info("stopping while %d worker thread(s) run, such as a sync", busy)
     except Exception:
         code = 1  # Logged by type and frames: the traceback's text stays out of the journal.
-    code = 0 if code is None else code
-    if busy:
-        _exit_now(code)
-    return code
+    _exit_now(0 if code is None else code)
 
 
 IDLE_WORKER_EXIT = 0.5
@@ -91,9 +88,14 @@ def _busy_threads() -> int:
 
 
 def _exit_now(code: int) -> NoReturn:
-    """A stop does not wait for a background sync, which a big feed or a hung server can keep
-    for minutes, past the unit's TimeoutStopSec and its SIGKILL. The cache is consistent at
-    any instant (the kill tests prove it) and the next start syncs again."""
+    """The process ends here, everything it owns closed, without the interpreter's shutdown:
+
+    - that would wait for a worker thread, and a background sync can run for minutes (a big
+      feed, a hung server), past the unit's TimeoutStopSec and its SIGKILL. The cache is
+      consistent at any instant (the kill tests prove it) and the next start syncs again;
+    - its last flush of a console the kiosk has left would turn exit code 0 into 120, which
+      systemd counts a failure (seen in the system test, a stop just after a sync).
+    """
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
         with suppress(OSError, ValueError):  # A console hung up, a stream closed.
