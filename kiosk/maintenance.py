@@ -179,8 +179,8 @@ class Maintenance:
     def sync(self, progress: "Progress | None", trigger: str = "staff") -> "SyncResult":
         """Raises the feed's or the cache's :class:`KioskError`, already audited.
 
-        ``trigger``: ``staff`` (sync now), ``timer`` (the background sync) or ``reload``
-        (the operator's ``systemctl reload``).
+        ``trigger``: ``staff`` (sync now), ``timer`` (the background sync) or ``signal``
+        (the operator's ``SYNC_NOW_COMMAND``).
         """
         from kiosk.sync import audited_sync, record_failure
 

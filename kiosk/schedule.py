@@ -6,7 +6,9 @@ import signal
 from datetime import timedelta
 
 SYNC_NOW = signal.SIGUSR1
-"""The signal that has the running kiosk sync at once: kiosk.service's ``ExecReload=`` sends it."""
+"""The signal that has the running kiosk sync at once."""
+SYNC_NOW_COMMAND = f"systemctl kill --kill-whom=main --signal={SYNC_NOW.name} kiosk.service"
+"""How the README has an operator send it: systemd signals the kiosk itself, no command runs."""
 FIRST_RETRY = timedelta(minutes=1)
 JITTER = 0.2
 """Each delay is stretched or shrunk by up to this share."""

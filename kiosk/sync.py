@@ -46,7 +46,7 @@ def audited_sync(
     trigger: str,
     snapshot: bool = False,
 ) -> SyncResult:
-    """``trigger`` says who asked (cli, staff, timer, reload); a failure is recorded, then
+    """``trigger`` says who asked (cli, staff, timer, signal); a failure is recorded, then
     raised."""
     try:
         result = client.sync(cache, progress, snapshot=snapshot)

@@ -375,15 +375,15 @@ class KioskApp(App[int], inherit_bindings=False):
         )
 
     def sync_now(self) -> None:
-        """``systemctl reload kiosk.service`` (a USB stick was just plugged in, say): the
-        background sync at once rather than at its next time, then on its schedule again."""
+        """The operator's :data:`~kiosk.schedule.SYNC_NOW_COMMAND` (a USB stick was just plugged
+        in, say): the background sync at once rather than at its next time, then on schedule."""
         if self.schedule is None or self._syncing:
             log.info("sync requested by signal: %s", "already syncing" if self._syncing else "off")
             return
         log.info("sync requested by signal")
         if self._next_sync is not None:
             self._next_sync.stop()
-        self.background_sync(trigger="reload")
+        self.background_sync(trigger="signal")
 
     def _sync_in_background(self, trigger: str) -> None:
         """A worker thread with its own cache connection: members' lookups go on meanwhile."""

@@ -4,6 +4,7 @@ import os
 import time
 from pathlib import Path
 
+from kiosk.schedule import SYNC_NOW_COMMAND
 from tests.system.vm import Vm
 
 ARTIFACTS = Path(os.environ.get("VMTEST_ARTIFACTS", "build/system-test")).resolve()
@@ -98,7 +99,7 @@ def use_source(vm: Vm, source: str) -> None:
 
 
 def restart_and_sync(vm: Vm) -> None:
-    """The kiosk started anew on its edited config, then syncing at once (``systemctl
-    reload``, as the README has an operator do) rather than a minute after its start."""
+    """The kiosk started anew on its edited config, then syncing at once (the README's
+    ``SYNC_NOW_COMMAND``) rather than a minute after its start."""
     vm.run("systemctl", "restart", UNIT, timeout=120).check()
-    vm.run("systemctl", "reload", UNIT).check()
+    vm.sh(SYNC_NOW_COMMAND).check()

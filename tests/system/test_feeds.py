@@ -1,6 +1,6 @@
 """5. Feeds without a network device: a USB stick mounted by the README's mount unit, and
 ``kiosk central serve`` on the VM's own loopback; the background sync applies the first
-by itself, the second at once on the operator's ``systemctl reload``."""
+by itself, the second at once on the operator's sync now (``SYNC_NOW_COMMAND``)."""
 
 import json
 import re
@@ -21,7 +21,7 @@ from tests.system.kiosk import (
 from tests.system.vm import Vm
 
 SYNC_TIMEOUT = 300
-"""A restart under emulation, then the sync ``systemctl reload`` asks for."""
+"""A restart under emulation, then the sync the operator asks for."""
 
 
 def sequence(status: str) -> int:
@@ -56,7 +56,7 @@ def test_the_stick_is_mounted_read_only_and_its_feed_synced(kiosk_vm: Vm) -> Non
     assert employer(kiosk_vm) == CHANGED_EMPLOYER[0]
 
 
-def test_a_feed_served_on_the_vms_loopback_is_synced_on_reload(kiosk_vm: Vm) -> None:
+def test_a_feed_served_on_the_vms_loopback_is_synced_when_the_operator_asks(kiosk_vm: Vm) -> None:
     wait_serving(kiosk_vm)
     before = cursor(kiosk_vm)
     serve_feed_disk(kiosk_vm, "CENTRAL", "/srv/central")
