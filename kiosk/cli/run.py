@@ -5,6 +5,7 @@ Textual UI (``screens``), and only when the command runs.
 """
 
 import asyncio
+import atexit
 import logging
 import os
 import sys
@@ -88,7 +89,8 @@ def _busy_threads() -> int:
 
 
 def _exit_now(code: int) -> NoReturn:
-    """The process ends here, everything it owns closed, without the interpreter's shutdown:
+    """The process ends here, everything it owns closed and the exit functions run, without
+    the rest of the interpreter's shutdown:
 
     - that would wait for a worker thread, and a background sync can run for minutes (a big
       feed, a hung server), past the unit's TimeoutStopSec and its SIGKILL. The cache is
@@ -96,7 +98,7 @@ def _exit_now(code: int) -> NoReturn:
     - its last flush of a console the kiosk has left would turn exit code 0 into 120, which
       systemd counts a failure (seen in the system test, a stop just after a sync).
     """
-    logging.shutdown()
+    atexit._run_exitfuncs()  # Logging's shutdown among them, as at any exit.
     for stream in (sys.stdout, sys.stderr):
         with suppress(OSError, ValueError):  # A console hung up, a stream closed.
             stream.flush()
