@@ -8,8 +8,12 @@ DEMO_DIR ?= demo
 DEMO_MEMBERS ?= 5000
 LATER_DAYS ?= 400
 SHIFT_CLOCK := build/shift_clock.so
-LOCK_OPTIONS := --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
-	--no-emit-find-links
+LOCK_OPTIONS := --quiet --generate-hashes --strip-extras --no-emit-index-url --no-emit-find-links
+# A kiosk installs run.lock with its venv's own pip: pinning pip too (sqlite-utils lists it)
+# would only have every install replace the installer with itself. setuptools stays pinned:
+# python-escpos needs it, and a venv of Python 3.12 or newer has none.
+RUN_LOCK_OPTIONS := $(LOCK_OPTIONS) --unsafe-package pip
+TEST_LOCK_OPTIONS := $(LOCK_OPTIONS) --allow-unsafe
 
 .PHONY: test test-later system-test check demo lock clean verifier verifier-check
 
@@ -34,8 +38,8 @@ $(STAMP): requirements/test.lock $(VENV)/bin/python
 ## lock: pin every dependency again, with hashes, after pyproject.toml's dependencies change
 lock: $(VENV)/bin/python
 	$(BIN)/python -m pip install --quiet pip-tools
-	$(BIN)/pip-compile $(LOCK_OPTIONS) -o requirements/run.lock pyproject.toml
-	$(BIN)/pip-compile $(LOCK_OPTIONS) --extra test --extra central --extra bench --extra image \
+	$(BIN)/pip-compile $(RUN_LOCK_OPTIONS) -o requirements/run.lock pyproject.toml
+	$(BIN)/pip-compile $(TEST_LOCK_OPTIONS) --extra test --extra central --extra bench --extra image \
 		-o requirements/test.lock pyproject.toml
 
 ## demo: build (once) a demo feed of synthetic members, sync a kiosk from it, start the kiosk
