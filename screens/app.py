@@ -29,7 +29,7 @@ from kiosk.i18n import Lang, msg
 from kiosk.logs import log_unexpected
 from kiosk.maintenance import Maintenance
 from kiosk.notify import Notifier
-from kiosk.schedule import SYNC_NOW, SyncSchedule
+from kiosk.schedule import SYNC_NOW, SyncSchedule, sync_now_was_held
 from kiosk.serving import KioskService, MemberView, Readiness
 from kiosk.speech import Speaker
 from screens.theme import HIGH_CONTRAST_CONSOLE_THEME, HIGH_CONTRAST_THEME, KIOSK_THEME, THEMES
@@ -168,6 +168,7 @@ class KioskApp(App[int], inherit_bindings=False):
 
     def on_mount(self) -> None:
         self.set_class(self.linux_console, "-console")
+        asked_while_starting = sync_now_was_held()
         if threading.current_thread() is threading.main_thread():
             loop = asyncio.get_running_loop()
             for number in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
@@ -179,6 +180,8 @@ class KioskApp(App[int], inherit_bindings=False):
             self.set_interval(every, self.notifier.watchdog)
         if self.schedule is not None:
             self._next_sync = self.set_timer(self.schedule.first(), self.background_sync)
+        if asked_while_starting:
+            self.sync_now()
         from screens.welcome import WelcomeScreen
 
         self.push_screen(WelcomeScreen())

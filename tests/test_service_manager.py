@@ -4,6 +4,8 @@ stopping members being served."""
 
 import asyncio
 import contextlib
+import os
+import signal
 import socket
 import threading
 import time
@@ -21,7 +23,7 @@ from kiosk.audit import Audit, Event
 from kiosk.clock import system_clock
 from kiosk.config import load_config
 from kiosk.notify import Notifier
-from kiosk.schedule import SYNC_NOW, SyncSchedule
+from kiosk.schedule import SYNC_NOW, SyncSchedule, hold_sync_now, sync_now_was_held
 from screens.factory import build_app
 from screens.maintenance import MaintenanceScreen
 from screens.status import StatusScreen
@@ -171,6 +173,31 @@ def test_the_sync_now_signal_has_the_running_kiosk_sync_at_once(
     audit = Audit.from_config(load_config(site.config), system_clock)
     syncs = [e.detail for e in audit.since(None) if e.event == Event.SYNC.value]
     assert any(detail.startswith("trigger=signal ") for detail in syncs), syncs
+
+
+def test_sync_now_sent_while_the_kiosk_starts_is_kept_for_when_it_listens(tmp_path: Path) -> None:
+    """Before the app listens, SIGUSR1's default action would end the kiosk; an operator may
+    send it the moment a stick is in, as the kiosk boots. It is held, then honoured."""
+    site = Site(tmp_path / "site")
+    build_demo(site.root, 20, datetime.now(UTC), sync=False)
+    try:
+        hold_sync_now()
+        os.kill(os.getpid(), SYNC_NOW)
+        assert sync_now_was_held()
+        app = build_app(load_config(site.config), {})
+        assert app.schedule is not None
+        assert app.schedule.first() > 30
+
+        async def scenario() -> None:
+            async with app.run_test(size=(100, 30)) as pilot:
+                await wait_until(pilot, lambda: app.last_sync.startswith("ok, sequence 1"))
+
+        asyncio.run(scenario())
+    finally:
+        signal.signal(SYNC_NOW, signal.SIG_DFL)
+    audit = Audit.from_config(load_config(site.config), system_clock)
+    syncs = [e.detail for e in audit.since(None) if e.event == Event.SYNC.value]
+    assert [detail.split()[0] for detail in syncs] == ["trigger=signal"]
 
 
 def test_a_stop_does_not_wait_for_a_sync_held_by_a_hung_server(

@@ -21,6 +21,7 @@ from kiosk.cli import Invocation, Subparsers, add_command
 from kiosk.clock import Clock, system_clock
 from kiosk.config import Config
 from kiosk.logs import logging_off_screen
+from kiosk.schedule import hold_sync_now
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ def run_kiosk(
     clock: Clock = system_clock,
 ) -> NoReturn:
     """Exit code 0 after SIGTERM; 1 after a burst of errors, for systemd to restart it."""
+    hold_sync_now()  # Before the UI's imports, the slowest part of a start.
     from screens.factory import build_app
 
     if not (os.isatty(0) and os.isatty(1)):
@@ -65,6 +67,7 @@ def run_kiosk(
                 app.notifier.stopping()
                 app.service.close()
                 loop.close()
+                hold_sync_now()  # The loop gave the signal its default action back: to end us.
                 busy = _busy_threads()
                 if busy:
                     log.info("stopping while %d worker thread(s) run, such as a sync", busy)
