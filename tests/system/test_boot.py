@@ -1,21 +1,37 @@
-"""1. Boot: the unit starts the kiosk on tty1, it says READY=1 and why it serves, and a
+"""1. Boot: the unit starts the kiosk on tty1, it says READY=1 and why it serves or not, and a
 reboot brings it back by itself."""
 
 import time
 
+from kiosk.schedule import SYNC_NOW_COMMAND
 from tests.system.kiosk import (
     ADMIN,
     BOOT_TIMEOUT,
+    SERVING_TIMEOUT,
+    UNIT,
     WELCOME,
     boot_id,
     log,
     screen,
+    state,
     wait_serving,
 )
 from tests.system.vm import Vm
 
 
 def test_the_kiosk_takes_tty1_and_tells_systemd_it_serves(kiosk_vm: Vm) -> None:
+    """Installed without a feed, the kiosk starts out of service; the operator's sync now
+    (the smaller kiosk shows the first background sync coming by itself) makes it serve."""
+
+    def ready() -> dict[str, str] | None:
+        now = state(kiosk_vm)
+        return now if now["ActiveState"] == "active" else None
+
+    first = kiosk_vm.wait_for(f"{UNIT} active (READY=1)", ready, SERVING_TIMEOUT)
+    log(f"kiosk.service before its first sync: {first}")
+    assert first["StatusText"].startswith("out of service: ")
+    assert "never synced; last background sync: none yet" in first["StatusText"]
+    kiosk_vm.sh(SYNC_NOW_COMMAND).check()
     seen = wait_serving(kiosk_vm)
     log(f"kiosk.service: {seen}")
     # Type=notify: "active" only once the kiosk sent READY=1; StatusText is its STATUS= line.

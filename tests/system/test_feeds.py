@@ -1,6 +1,7 @@
 """5. Feeds without a network device: a USB stick mounted by the README's mount unit, and
-``kiosk central serve`` on the VM's own loopback; the background sync applies the first
-by itself, the second at once on the operator's sync now (``SYNC_NOW_COMMAND``)."""
+``kiosk central serve`` on the VM's own loopback. The background sync applies each at once on
+the operator's sync now (``SYNC_NOW_COMMAND``), or by itself about a minute after the kiosk
+starts: the smaller kiosk's test shows that, on its own stick."""
 
 import json
 import re
