@@ -233,7 +233,7 @@ def demo_and_wheelhouse(image: Image, wheelhouse: Path) -> None:
         "-d",
         str(wheelhouse),
     ]
-    run([*pip, "--require-hashes", "-r", str(REPO / "requirements/run.lock")])
+    run([*pip, "--no-deps", "--require-hashes", "-r", str(REPO / "requirements/run.lock")])
     run([*pip, "hatchling"])
 
 
