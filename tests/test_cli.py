@@ -1,5 +1,6 @@
 """The operator commands, run as an operator would: keygen, status, lookup, rekey."""
 
+import argparse
 import hashlib
 import json
 import os
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.cache import Cache, FeedCursor
-from kiosk.cli import main
+from kiosk.cli import COMMANDS, build_parser, main
 from kiosk.keys import read_key_file
 from tests.conftest import CURSOR_TIME, members_for
 
@@ -223,3 +224,26 @@ def test_console_script_reads_the_config_from_the_environment(deployment: Deploy
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["records"] == 200
+
+
+def _commands(parser: argparse.ArgumentParser) -> list[str]:
+    (subparsers,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return list(subparsers.choices)
+
+
+def test_each_command_comes_from_the_module_its_table_names() -> None:
+    """A command's start imports only its own module: the table must not drift from what the
+    modules register, or a command would be missing, or loaded by the wrong module."""
+    assert _commands(build_parser()) == list(COMMANDS)
+    for command, module in COMMANDS.items():
+        alone = _commands(build_parser(command))
+        assert command in alone
+        assert alone == [name for name, owner in COMMANDS.items() if owner == module]
+
+
+def test_help_without_a_command_lists_them_all(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--help"], environ={})
+    assert exited.value.code == 0
+    shown = capsys.readouterr().out
+    assert all(command in shown for command in COMMANDS)

@@ -2,10 +2,13 @@
 
 Every subcommand takes ``--config``; each module here registers its own
 subcommands and returns an exit code. Expected failures are one bilingual line
-on standard error with the exit code of their kind, never a traceback.
+on standard error with the exit code of their kind, never a traceback. A command
+imports only its own module: ``kiosk run`` does not wait for the feed client, nor
+a crash loop's failing start for the cache.
 """
 
 import argparse
+import importlib
 import json
 import logging
 import os
@@ -13,14 +16,15 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from kiosk import __version__
-from kiosk.cache import Cache
 from kiosk.clock import Clock, local_date, system_clock
 from kiosk.config import Config, config_path, load_config
 from kiosk.errors import KioskError
-from kiosk.keys import load_master_key
+
+if TYPE_CHECKING:
+    from kiosk.cache import Cache
 
 
 @dataclass(frozen=True)
@@ -36,8 +40,11 @@ class Invocation:
     def today(self) -> date:
         return local_date(self.clock)
 
-    def cache(self) -> Cache:
+    def cache(self) -> "Cache":
         """The configured cache, opened with the configured key."""
+        from kiosk.cache import Cache
+        from kiosk.keys import load_master_key
+
         config = self.config()
         return Cache.open(config.cache_path, load_master_key(config, self.environ))
 
@@ -74,42 +81,34 @@ def print_json(data: Any) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from kiosk.cli import (
-        audit,
-        bench,
-        cache,
-        card,
-        central,
-        demo,
-        doctor,
-        keys,
-        nik,
-        out_of_service,
-        run,
-        staff,
-        sync,
-    )
+COMMANDS = {
+    "nik": "nik",
+    "keygen": "keys",
+    "rekey": "keys",
+    "status": "cache",
+    "lookup": "cache",
+    "sync": "sync",
+    "run": "run",
+    "out-of-service": "out_of_service",
+    "card": "card",
+    "central": "central",
+    "demo": "demo",
+    "bench": "bench",
+    "doctor": "doctor",
+    "staff-pin": "staff",
+    "audit": "audit",
+}
+"""Each command, in ``--help``'s order, and the module of ``kiosk.cli`` that registers it."""
 
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """Every command, or only ``command``'s module and what it imports."""
     parser = argparse.ArgumentParser(prog="kiosk", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"kiosk {__version__}")
     subparsers = parser.add_subparsers(metavar="COMMAND", required=True)
-    for module in (
-        nik,
-        keys,
-        cache,
-        sync,
-        run,
-        out_of_service,
-        card,
-        central,
-        demo,
-        bench,
-        doctor,
-        staff,
-        audit,
-    ):
-        module.register(subparsers)
+    wanted = COMMANDS.values() if command not in COMMANDS else [COMMANDS[command]]
+    for module in dict.fromkeys(wanted):
+        importlib.import_module(f"{__name__}.{module}").register(subparsers)
     return parser
 
 
@@ -119,7 +118,8 @@ def main(
     clock: Clock = system_clock,
 ) -> int:
     logging.basicConfig(format="kiosk: %(levelname)s: %(message)s", level=logging.WARNING)
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(argv[0] if argv else None).parse_args(argv)
     invocation = Invocation(args, os.environ if environ is None else environ, clock)
     try:
         code: int = args.command(invocation)
