@@ -74,4 +74,6 @@ def provision_script(readme: Path, site: Site) -> str:
         "export " + setting.replace("/path/to/wheelhouse", site.wheelhouse)
         for setting in offline_environment(text)
     ]
-    return "\n".join(["#!/bin/bash", "set -euxo pipefail", "cd /", *exports, *steps, ""])
+    # Each traced step says when it began, in seconds since the first: where the boot goes.
+    trace = "PS4='+ [${SECONDS} s] '"
+    return "\n".join(["#!/bin/bash", trace, "set -euxo pipefail", "cd /", *exports, *steps, ""])
