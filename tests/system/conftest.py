@@ -9,7 +9,7 @@ the boot test). A second kiosk, with a smaller screen, boots beside it for its o
 import shutil
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -34,13 +34,11 @@ BIG_DELTA = 20_000
 PROVISION_TIMEOUT = 900
 
 
-def provision(image: Image, serial_log: Path, alongside: Callable[[], object]) -> None:
-    """The image's first boot, on its own disk: the README's steps, then power off. The host
-    does ``alongside`` meanwhile: the emulator leaves one of its CPUs mostly idle."""
+def provision(image: Image, serial_log: Path) -> None:
+    """The image's first boot, on its own disk: the README's steps, then power off."""
     vm = Vm(image, image.disk, serial_log.parent, tpm=image.tpm)
     vm.start()
     try:
-        alongside()
         vm.wait_exit(PROVISION_TIMEOUT)
     finally:
         vm.kill()
@@ -67,6 +65,15 @@ then the stolen disk, a copy of the cache the power test left complete."""
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: ORDER.index(item.path.stem) if item.path.stem in ORDER else 0)
+
+
+@pytest.fixture(scope="session")
+def image() -> Image:
+    require_tools()
+    started = time.monotonic()
+    built = cached_image(log, provision)
+    log(f"VM image ready in {time.monotonic() - started:.0f} s")
+    return built
 
 
 @dataclass(frozen=True)
@@ -96,10 +103,12 @@ def kiosk(*argv: str) -> None:
     subprocess.run([str(kiosk_command()), *argv], check=True, capture_output=True)
 
 
-def make_feeds(image_demo: Path, work: Path) -> Feeds:
+@pytest.fixture(scope="session")
+def feeds(image: Image, tmp_path_factory: pytest.TempPathFactory) -> Feeds:
     """The image's demo store re-signed as its cron would, then published twice more."""
+    work = tmp_path_factory.mktemp("feeds")
     demo = work / "demo"
-    shutil.copytree(image_demo, demo)
+    shutil.copytree(image.demo, demo)
     kiosk("demo", "--no-ui", "--dir", str(demo))
     stick = work / "stick"
     shutil.copytree(demo / "feed" / "repository", stick / "repository")
@@ -124,33 +133,6 @@ def make_feeds(image_demo: Path, work: Path) -> Feeds:
         disk(central, "CENTRAL", work / "central.img"),
         disk(big, "BIGFEED", work / "big.img", "512M"),
     )
-
-
-@pytest.fixture(scope="session")
-def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Image, Feeds]:
-    """The image for this tree and the feeds for its kiosk: built during the image's first
-    boot when the image is new."""
-    require_tools()
-    work = tmp_path_factory.mktemp("feeds")
-    made: list[Feeds] = []
-    started = time.monotonic()
-
-    def boot(image: Image, serial_log: Path) -> None:
-        provision(image, serial_log, lambda: made.append(make_feeds(image.demo, work)))
-
-    image = cached_image(log, boot)
-    log(f"VM image ready in {time.monotonic() - started:.0f} s")
-    return image, made[0] if made else make_feeds(image.demo, work)
-
-
-@pytest.fixture(scope="session")
-def image(built: tuple[Image, Feeds]) -> Image:
-    return built[0]
-
-
-@pytest.fixture(scope="session")
-def feeds(built: tuple[Image, Feeds]) -> Feeds:
-    return built[1]
 
 
 SMALL_SCREEN = (1024, 768)
