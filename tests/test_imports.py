@@ -32,13 +32,18 @@ atexit.register(lambda: open(os.environ["MODULE_DUMP"], "w").write("\\n".join(sy
 (Not ``-X importtime``: Textual draws on standard error, where that would go too.)"""
 
 
-def test_the_running_kiosk_loads_no_publishing_or_tool_code(tmp_path: Path) -> None:
-    """The real ``kiosk run``, on a demo kiosk with its banner, from start to SIGTERM."""
-    demo = build_demo(tmp_path / "demo", 60, system_clock())
+def module_dump(tmp_path: Path) -> tuple[Path, Path]:
+    """A ``PYTHONPATH`` directory holding :data:`MODULE_DUMP`, and the file it will write."""
     site = tmp_path / "site"
     site.mkdir()
     (site / "sitecustomize.py").write_text(MODULE_DUMP)
-    dump = tmp_path / "modules.txt"
+    return site, tmp_path / "modules.txt"
+
+
+def test_the_running_kiosk_loads_no_publishing_or_tool_code(tmp_path: Path) -> None:
+    """The real ``kiosk run``, on a demo kiosk with its banner, from start to SIGTERM."""
+    demo = build_demo(tmp_path / "demo", 60, system_clock())
+    site, dump = module_dump(tmp_path)
     with (
         listening(tmp_path / "notify.sock") as listener,
         start_kiosk(
@@ -77,10 +82,7 @@ def test_a_start_that_fails_on_its_config_loads_neither_the_ui_nor_the_cache(
 ) -> None:
     """A crash loop's every start is this: it should fail in the time it takes to read a file,
     not load the feed client, the cache's crypto and Textual first."""
-    site = tmp_path / "site"
-    site.mkdir()
-    (site / "sitecustomize.py").write_text(MODULE_DUMP)
-    dump = tmp_path / "modules.txt"
+    site, dump = module_dump(tmp_path)
     config = tmp_path / "kiosk.toml"
     config.write_text("kiosk_id =\n")
     failed = subprocess.run(

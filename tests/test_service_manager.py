@@ -54,6 +54,15 @@ def listener(tmp_path: Path) -> Iterator[Listener]:
         yield found
 
 
+def use_source(site: Site, source: str, *settings: str) -> None:
+    """The site's kiosk pointed at another feed ``source``, with more ``[feed]`` settings."""
+    lines = site.config.read_text().splitlines()
+    replaced = "\n".join([f'source = "{source}"', *settings])
+    site.config.write_text(
+        "\n".join(replaced if line.startswith("source =") else line for line in lines) + "\n"
+    )
+
+
 @pytest.fixture(autouse=True)
 def _wib() -> Iterator[None]:
     yield from local_time_is_wib()
@@ -138,15 +147,7 @@ def test_a_stop_does_not_wait_for_a_sync_held_by_a_hung_server(
         hung.listen()
         hung.settimeout(20)
         port = hung.getsockname()[1]
-        site.config.write_text(
-            "\n".join(
-                f'source = "http://127.0.0.1:{port}/"\ntimeout_seconds = 300'
-                if line.startswith("source =")
-                else line
-                for line in site.config.read_text().splitlines()
-            )
-            + "\n"
-        )
+        use_source(site, f"http://127.0.0.1:{port}/", "timeout_seconds = 300")
         with start_kiosk(site.config, NOTIFY_SOCKET=str(listener.path)) as (process, controller):
             listener.wait_for("READY=1")
             process.send_signal(SYNC_NOW)
@@ -243,14 +244,7 @@ def test_background_sync_recovers_when_the_feed_server_comes_back(
     build_demo(site.root, 100, datetime.now(UTC), sync=True)
     with serving(site.feed) as server:
         port = server.server_address[1]
-    text = site.config.read_text()
-    site.config.write_text(
-        "\n".join(
-            f'source = "http://127.0.0.1:{port}/"' if line.startswith("source =") else line
-            for line in text.splitlines()
-        )
-        + "\n"
-    )
+    use_source(site, f"http://127.0.0.1:{port}/")
     config = load_config(site.config)
     app = build_app(config, {"NOTIFY_SOCKET": str(listener.path)})
     app.schedule = schedule = SyncSchedule(timedelta(seconds=0.3))

@@ -17,8 +17,8 @@ from kiosk.unit_failure import CREDENTIALS_FAILED
 
 UNIT = Path(__file__).resolve().parents[1] / "kiosk.service"
 FALLBACK = UNIT.with_name("kiosk-out-of-service.service")
-README = UNIT.with_name("README.md")
 """What systemd starts on tty1 once it has given up on the kiosk (``OnFailure=``)."""
+README = UNIT.with_name("README.md")
 MAX_EXPOSURE = 1.5
 """The issue's bar for ``systemd-analyze security``: 0 is locked down, 10 is wide open."""
 
