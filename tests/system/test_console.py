@@ -21,13 +21,18 @@ SCREEN_TIMEOUT = 60
 
 
 def wait_text(vm: Vm, text: str) -> str:
-    """The screen once it shows ``text``."""
+    """The screen once it shows ``text`` and has stopped changing: the emulated console draws
+    a screen bit by bit, and a picture taken as its first words appear can hold half the QR
+    code under the last screen's remains."""
+    last: list[str] = []
 
     def showing() -> str | None:
         shown = screen(vm)
-        return shown if text in shown else None
+        settled = text in shown and last == [shown]
+        last[:] = [shown]
+        return shown if settled else None
 
-    return vm.wait_for(f"{text!r} on tty1", showing, SCREEN_TIMEOUT)
+    return vm.wait_for(f"{text!r} on tty1, drawn", showing, SCREEN_TIMEOUT)
 
 
 def show_card(vm: Vm, picture: str) -> tuple[dict[str, Any], Path]:
