@@ -5,7 +5,8 @@ from functools import cache
 
 from kiosk.i18n import LANGS, Lang, catalogue
 
-WORD = re.compile(r"[^\W\d_]{3,}")
+WORD = re.compile(r"(?<!\d)[^\W\d_]{3,}(?!\d)")
+"""Letters between digits are no word: a key id such as ``62d5ada1`` is hex, whatever it spells."""
 CODE = re.compile(r"`[^`]*`|\{[^}]*\}|(?<!\w)--?[a-z][\w-]*|\S+\.(?:toml|db|json|service)\b|/\S+")
 """Commands, options, parameters, paths: the same in both languages, so no one's words."""
 PROPER_NAMES = frozenset({"indonesia", "english", "bahasa"})

@@ -189,3 +189,9 @@ def test_the_staff_screens_speak_the_kiosk_language(kiosk: Kiosk, lang: Lang) ->
 
     drive(kiosk, scenario)
     assert seen.mixed() == {}
+
+
+def test_a_word_of_the_other_language_counts_only_standing_alone() -> None:
+    """A key id is hex: ``62d5ada1`` holds the letters of "ada" (there is) but says no word."""
+    assert foreign("Ada kartu. There is a card.", "en") == {"Ada"}
+    assert foreign("Master key (id 62d5ada1dada4263): 32 bytes.", "en") == set()
