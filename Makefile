@@ -9,9 +9,9 @@ DEMO_MEMBERS ?= 5000
 LATER_DAYS ?= 400
 SHIFT_CLOCK := build/shift_clock.so
 LOCK_OPTIONS := --quiet --generate-hashes --strip-extras --no-emit-index-url --no-emit-find-links
-# A kiosk installs run.lock with its venv's own pip: pinning pip too (sqlite-utils lists it)
-# would only have every install replace the installer with itself. setuptools stays pinned:
-# python-escpos needs it, and a venv of Python 3.12 or newer has none.
+# A kiosk installs run.lock with its venv's own pip, which the lock leaves alone. setuptools,
+# which pip-compile would leave out with pip by default, stays pinned: python-escpos needs
+# it, and a venv of Python 3.12 or newer has none.
 RUN_LOCK_OPTIONS := $(LOCK_OPTIONS) --unsafe-package pip
 TEST_LOCK_OPTIONS := $(LOCK_OPTIONS) --allow-unsafe
 

@@ -302,7 +302,7 @@ class _Changes:
         # A state forgotten in this transaction is still whole to the workers' connections.
         published = None if state.forgotten else state.path
         work = Work(state.keys.key, self._card_key, self._now, published, claims, complete)
-        db = state.db.conn
+        db = state.db
         with state.errors():
             for done in run_work(work, batched(persons), self._processes):
                 db.executemany("INSERT OR IGNORE INTO seen (key) VALUES (?)", _one(done.seen))
@@ -338,7 +338,7 @@ class _Changes:
                         )
                     )
             db.execute("CREATE TEMP TABLE held (key BLOB PRIMARY KEY) WITHOUT ROWID")
-            db.conn.executemany("INSERT INTO held (key) VALUES (?)", _one(sorted(held)))
+            db.executemany("INSERT INTO held (key) VALUES (?)", _one(sorted(held)))
             self.count -= db.execute(
                 "DELETE FROM changed WHERE key IN (SELECT key FROM held)"
             ).rowcount

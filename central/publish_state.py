@@ -11,6 +11,7 @@ failures are one sentence for the operator, as the kiosk's are.
 
 import hmac
 import os
+import sqlite3
 import struct
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -18,7 +19,6 @@ from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlite_utils import Database
 
 from kiosk.errors import KioskError
 from kiosk.feed.bundle import FORMAT
@@ -75,7 +75,7 @@ class StateKeys:
 class PublishState:
     """What the feed holds now, keyed and sealed; one transaction per publish."""
 
-    def __init__(self, db: Database, key: bytes, path: Path) -> None:
+    def __init__(self, db: sqlite3.Connection, key: bytes, path: Path) -> None:
         self.db = db
         self.path = path
         self.keys = StateKeys(key)
@@ -149,7 +149,7 @@ class PublishState:
     ) -> None:
         with self.errors():
             self._set_watermark(watermark)
-            self.db.conn.executemany(
+            self.db.executemany(
                 "INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)",
                 [
                     ("sequence", str(sequence)),

@@ -1,7 +1,8 @@
 """A kiosk database, opened and failing one way: the cache, the state file, the publish state.
 
 Opened by URI (so ``mode=rw`` refuses to create a file by accident), shareable
-between threads that take turns, with the caller's pragmas, in WAL mode. Its
+between threads that take turns, with the caller's pragmas, in WAL mode, and in
+autocommit: a statement outside :func:`atomic` is its own transaction. Its
 failures become one plain sentence from the database's own table of message
 keys; none of them carries a record.
 """
@@ -14,26 +15,42 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from sqlite_utils import Database
-
 from kiosk.errors import KioskError, disk_full
 from kiosk.i18n import msg
 
 
-def open_database(path: Path, mode: str, pragmas: Iterable[str]) -> Database:
+def open_database(path: Path, mode: str, pragmas: Iterable[str]) -> sqlite3.Connection:
     """``mode``: SQLite's URI mode, ``rw`` or ``rwc``. The connection is closed on failure."""
     uri = f"file:{urllib.parse.quote(str(path))}?mode={mode}"
     # The owner serialises access: handed between threads (the UI's workers), used by one.
-    connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
-    db = Database(connection, recursive_triggers=False, execute_plugins=False)
+    db = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
     try:
         for pragma in pragmas:
             db.execute(pragma)
-        db.enable_wal()
+        db.execute("PRAGMA journal_mode = WAL")
     except BaseException:
         db.close()
         raise
     return db
+
+
+@contextmanager
+def atomic(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One transaction: committed at the end of the block, rolled back if it raises."""
+    db.execute("BEGIN")
+    try:
+        yield db
+    except BaseException:
+        # A failure such as SQLITE_FULL may have rolled the transaction back already.
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    try:
+        db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
 
 
 class Failure(StrEnum):

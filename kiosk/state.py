@@ -7,17 +7,16 @@ Every method may be called from any thread: one lock serialises them.
 """
 
 import os
+import sqlite3
 import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
-
 from kiosk.errors import StateError
+from kiosk.migrations import Migrations
 from kiosk.sizes import sqlite_size
-from kiosk.sqlite import Failure, Failures, database_errors, open_database
+from kiosk.sqlite import Failure, Failures, atomic, database_errors, open_database
 
 migrations = Migrations("kiosk-state")
 Params = Sequence[Any] | dict[str, Any]
@@ -38,7 +37,7 @@ _FAILURES = Failures(
 
 
 @migrations()
-def m001_initial(db: Database) -> None:
+def m001_initial(db: sqlite3.Connection) -> None:
     db.execute(
         """CREATE TABLE audit (
             id INTEGER PRIMARY KEY,
@@ -60,10 +59,10 @@ class StateStore:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._db: Database | None = None
+        self._db: sqlite3.Connection | None = None
         self._lock = threading.Lock()
 
-    def _open_locked(self) -> Database:
+    def _open_locked(self) -> sqlite3.Connection:
         if self._db is None:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
             os.close(fd)
@@ -90,7 +89,7 @@ class StateStore:
         """One statement in its own transaction; returns the rows it changed."""
         with self._lock, database_errors(self.path, _FAILURES):
             db = self._open_locked()
-            with db.atomic():
+            with atomic(db):
                 changed: int = db.execute(sql, params).rowcount
             return changed
 

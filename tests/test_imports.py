@@ -97,5 +97,5 @@ def test_a_start_that_fails_on_its_config_loads_neither_the_ui_nor_the_cache(
     assert "Traceback" not in failed.stderr
     loaded = set(dump.read_text().split())
     assert {"kiosk.cli.run", "kiosk.config"} <= loaded
-    heavy = ("textual", "screens", "kiosk.cache", "kiosk.feed", "tuf", "sqlite_utils")
+    heavy = ("textual", "screens", "kiosk.cache", "kiosk.feed", "tuf")
     assert sorted(n for n in loaded if any(n == h or n.startswith(h + ".") for h in heavy)) == []

@@ -5,19 +5,20 @@ cache that has a migration this code does not know was written by a newer
 kiosk, and is refused rather than misread.
 """
 
-from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
+import sqlite3
+
+from kiosk.migrations import Migrations
 
 migrations = Migrations("kiosk-cache")
 
 
-def create_members_table(db: Database, name: str) -> None:
+def create_members_table(db: sqlite3.Connection, name: str) -> None:
     """One sealed member record per blind index of its NIK; re-keying builds a second one."""
     db.execute(f"CREATE TABLE {name} (bidx BLOB PRIMARY KEY, record BLOB NOT NULL) WITHOUT ROWID")
 
 
 @migrations()
-def m001_initial(db: Database) -> None:
+def m001_initial(db: sqlite3.Connection) -> None:
     # One statement per execute(): executescript() would commit the migration's transaction.
     db.execute("CREATE TABLE meta (name TEXT PRIMARY KEY, value BLOB NOT NULL)")
     create_members_table(db, "members")
@@ -33,7 +34,7 @@ def m001_initial(db: Database) -> None:
 
 
 @migrations()
-def m002_persons(db: Database) -> None:
+def m002_persons(db: sqlite3.Connection) -> None:
     """Record version 3 (a person with memberships) replaced version 2 (one membership).
 
     The old records cannot be rewritten here: the kiosk never holds the fields
@@ -46,7 +47,7 @@ def m002_persons(db: Database) -> None:
 
 
 @migrations()
-def m003_snapshot_load(db: Database) -> None:
+def m003_snapshot_load(db: sqlite3.Connection) -> None:
     """A snapshot loads in parts that commit as they go, into ``members_next`` beside the
     table it replaces: this row names the bundle and how many of its frames are in, so
     that a load cut short (a power cut at 80 % of a first load) resumes there."""
@@ -57,16 +58,3 @@ def m003_snapshot_load(db: Database) -> None:
             frames INTEGER NOT NULL
         )"""
     )
-
-
-def known() -> list[str]:
-    """Every migration this code has, applied or not.
-
-    Without sqlite-utils' plugins, as :func:`kiosk.sqlite.open_database` opens every
-    database: finding them reads every installed package's entry points, 10-17 ms of
-    the kiosk's start on the way to its first screen.
-    """
-    return [
-        migration.name
-        for migration in migrations.pending(Database(memory=True, execute_plugins=False))
-    ]

@@ -1,4 +1,4 @@
-"""The local cache of member records: SQLite through sqlite-utils, every record sealed.
+"""The local cache of member records: SQLite, every record sealed.
 
 Nothing personal reaches the file, its WAL or its journal in plaintext, and
 deleted rows are overwritten (``secure_delete``). A cache is bound to one
@@ -10,6 +10,7 @@ import hmac
 import os
 import secrets
 import shutil
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,9 +19,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-from sqlite_utils import Database
-
-from kiosk.cache.schema import create_members_table, known, migrations
+from kiosk.cache.schema import create_members_table, migrations
 from kiosk.cache.sealing import (
     MotherVerifier,
     RecordSealer,
@@ -36,7 +35,7 @@ from kiosk.keys import MasterKey, Subkeys
 from kiosk.member import Person
 from kiosk.record import NO_MOTHER, encode_body, join_record, nik_of
 from kiosk.sizes import sqlite_files
-from kiosk.sqlite import Failure, Failures, database_errors, open_database
+from kiosk.sqlite import Failure, Failures, atomic, database_errors, open_database
 
 BATCH = 10_000
 """Members sealed and written per statement batch; sorted by row key within it."""
@@ -136,7 +135,9 @@ class CacheInfo:
 class Cache:
     """Open one with :meth:`open` or :meth:`create`; close it, or use it as a context."""
 
-    def __init__(self, path: Path, db: Database, keys: Subkeys, verifier_key: bytes) -> None:
+    def __init__(
+        self, path: Path, db: sqlite3.Connection, keys: Subkeys, verifier_key: bytes
+    ) -> None:
         self.path = path
         self._db = db
         self._keys = keys
@@ -160,15 +161,13 @@ class Cache:
                 # and shared-memory files take the database file's mode.
                 fresh.chmod(0o600)
                 migrations.apply(db)
-                with db.atomic():
+                with atomic(db):
                     meta = {
                         "key_check": keys.check,
                         "verifier_key": wrap_secret(keys, secrets.token_bytes(32), _VERIFIER),
                         "created_at": system_clock().isoformat().encode(),
                     }
-                    db.conn.executemany(
-                        "INSERT INTO meta (name, value) VALUES (?, ?)", meta.items()
-                    )
+                    db.executemany("INSERT INTO meta (name, value) VALUES (?, ?)", meta.items())
             finally:
                 db.close()
         os.replace(fresh, path)
@@ -274,7 +273,7 @@ class Cache:
                 pass
             while True:
                 part = _Part(stream, PART_BYTES)
-                with self._db.atomic():
+                with atomic(self._db):
                     stored, removed = self._store(self._feed_rows(part), "members_next")
                     done += part.frames
                     self._db.execute("UPDATE snapshot_load SET frames = ?", [done])
@@ -282,7 +281,7 @@ class Cache:
                 upserted, deleted = upserted + stored, deleted + removed
                 if not part.frames:
                     break
-            with self._db.atomic():
+            with atomic(self._db):
                 self._db.execute("DROP TABLE members")
                 self._db.execute("ALTER TABLE members_next RENAME TO members")
                 self._db.execute("DELETE FROM snapshot_load")
@@ -297,7 +296,7 @@ class Cache:
         row = self._pending_load()
         if row is not None and row[0] == bundle:
             return row[1]
-        with self._db.atomic():
+        with atomic(self._db):
             self._db.execute("DROP TABLE IF EXISTS members_next")
             create_members_table(self._db, "members_next")
             self._db.execute(
@@ -324,7 +323,7 @@ class Cache:
         cursor: FeedCursor | None,
     ) -> ApplyResult:
         """``rows`` are (blind index, stored plaintext or None to delete)."""
-        with database_errors(self.path, _FAILURES), self._db.atomic():
+        with database_errors(self.path, _FAILURES), atomic(self._db):
             upserted, deleted = self._store(rows, "members")
             if cursor is not None:
                 self._set_cursor(cursor)
@@ -342,10 +341,10 @@ class Cache:
             upserts = [(index, seal(index, plain)) for index, plain in ordered if plain]
             gone = [(index,) for index, plain in ordered if plain is None]
             if upserts:
-                self._db.conn.executemany(_UPSERT.format(table=table), upserts)
+                self._db.executemany(_UPSERT.format(table=table), upserts)
                 upserted += len(upserts)
             if gone:
-                deleted += self._db.conn.executemany(_DELETE.format(table=table), gone).rowcount
+                deleted += self._db.executemany(_DELETE.format(table=table), gone).rowcount
         return upserted, deleted
 
     def _set_cursor(self, cursor: FeedCursor) -> None:
@@ -402,7 +401,7 @@ class Cache:
 
     def confirm_current(self, at: datetime) -> None:
         """Record that the feed had nothing newer at ``at``: the data is that fresh."""
-        with database_errors(self.path, _FAILURES), self._db.atomic():
+        with database_errors(self.path, _FAILURES), atomic(self._db):
             self._db.execute("UPDATE feed_cursor SET synced_at = ? WHERE id = 1", [at.isoformat()])
         self.checkpoint()
 
@@ -448,7 +447,7 @@ class Cache:
         keys = master.subkeys()
         sealer = RecordSealer(keys)
         count = 0
-        with database_errors(self.path, _FAILURES), self._db.atomic():
+        with database_errors(self.path, _FAILURES), atomic(self._db):
             # A snapshot's load cut short was sealed under the old key: it starts again.
             self._db.execute("DELETE FROM snapshot_load")
             self._db.execute("DROP TABLE IF EXISTS members_next")
@@ -457,14 +456,14 @@ class Cache:
             while batch := rows.fetchmany(BATCH):
                 plain = [self._sealer.open_plain(index, sealed) for index, sealed in batch]
                 ordered = sorted((sealer.blind_index(nik_of(record)), record) for record in plain)
-                self._db.conn.executemany(
+                self._db.executemany(
                     "INSERT INTO members_next (bidx, record) VALUES (?, ?)",
                     [(index, sealer.seal_plain(index, record)) for index, record in ordered],
                 )
                 count += len(ordered)
             self._db.execute("DROP TABLE members")
             self._db.execute("ALTER TABLE members_next RENAME TO members")
-            self._db.conn.executemany(
+            self._db.executemany(
                 "UPDATE meta SET value = ? WHERE name = ?",
                 [
                     (keys.check, "key_check"),
@@ -506,10 +505,10 @@ class Cache:
                 self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
 
-def _read_meta(db: Database, path: Path) -> dict[str, bytes]:
+def _read_meta(db: sqlite3.Connection, path: Path) -> dict[str, bytes]:
     """The cache's own settings; a file without them is not a kiosk cache."""
-    applied = {migration.name for migration in migrations.applied(db)}
-    if applied - set(known()):
+    applied = set(migrations.applied(db))
+    if applied - set(migrations.names()):
         raise CacheError(msg("cache.too_new", path=path))
     if not applied:
         raise CacheCorruptError(msg("cache.not_a_cache", path=path))
