@@ -40,14 +40,9 @@ def atomic(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     db.execute("BEGIN")
     try:
         yield db
-    except BaseException:
-        # A failure such as SQLITE_FULL may have rolled the transaction back already.
-        if db.in_transaction:
-            db.execute("ROLLBACK")
-        raise
-    try:
         db.execute("COMMIT")
     except BaseException:
+        # A failure such as SQLITE_FULL may have rolled the transaction back already.
         if db.in_transaction:
             db.execute("ROLLBACK")
         raise
